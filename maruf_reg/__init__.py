@@ -1,0 +1,64 @@
+"""MARUF-Reg: registration and on-site check-in for large urban forums."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: load config, bind extensions, register blueprints and CLI commands."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("MARUF_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object("maruf_reg.config")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("MARUF")
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "MARUF_SECRET_KEY is not set: set it in the environment or in instance/config.py "
+            "(`make run` generates one for a development machine)."
+        )
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
+            "sqlite:///" + os.path.join(app.instance_path, "maruf.sqlite3")
+        )
+
+    if not app.config["RATELIMIT_STORAGE_URI"]:
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+
+    from maruf_reg import database, extensions, i18n, web
+
+    database.init_app(app)
+    extensions.migrate.init_app(
+        app,
+        extensions.db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+        render_item=database.render_migration_item,
+    )
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    extensions.huey.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+
+    from maruf_reg import auth, badges, checkin, cli, program, registration, reports
+
+    for capability in (auth, program, registration, badges, checkin, reports):
+        capability.init_app(app)
+    cli.init_app(app)
+    return app

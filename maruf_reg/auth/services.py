@@ -1,0 +1,128 @@
+"""Staff users, passwords and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from maruf_reg.extensions import db
+from maruf_reg.models import ApiToken, Role, StaffUser, utcnow
+
+# Checked against when the e-mail is unknown, so that a wrong address costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+PASSWORD_MIN = 10
+
+
+class AuthError(ValueError):
+    """A staff user or token could not be created or changed; the message says why."""
+
+
+@dataclass(frozen=True)
+class TokenPrincipal:
+    """Who is behind a bearer token, as Flask-Login's current_user."""
+
+    token_id: int
+    role: Role
+    name: str
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_anonymous: bool = False
+
+    def get_id(self) -> str:
+        return f"token:{self.token_id}"
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return self.role == Role.ADMIN or self.role in roles
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise AuthError(str(error)) from error
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(
+    email: str, *, role: Role, password: str | None = None, name: str = ""
+) -> tuple[StaffUser, str]:
+    """Create a staff user; with no password given, generate one. Returns the user and the password."""
+    address = normalise_email(email)
+    if db.session.scalar(select(StaffUser.id).where(StaffUser.email == address)):
+        raise AuthError(f"a staff user with the e-mail {address} exists already")
+    password = password or secrets.token_urlsafe(12)
+    if len(password) < PASSWORD_MIN:
+        raise AuthError(f"the password must have at least {PASSWORD_MIN} characters")
+    user = StaffUser(
+        email=address, name=name, role=role, password_hash=generate_password_hash(password)
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user, password
+
+
+def set_password(user: StaffUser, password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise AuthError(f"the password must have at least {PASSWORD_MIN} characters")
+    user.password_hash = generate_password_hash(password)
+    db.session.commit()
+
+
+def authenticate(email: str, password: str) -> StaffUser | None:
+    """The active staff user with this e-mail and password, or None."""
+    user: StaffUser | None = db.session.scalar(
+        select(StaffUser).where(StaffUser.email == email.strip().lower())
+    )
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def create_token(
+    *, role: Role, name: str = "", created_by: StaffUser | None = None
+) -> tuple[ApiToken, str]:
+    """Create an API token (256 bits); only its hash is kept. Returns the row and the token."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(
+        name=name,
+        role=role,
+        token_hash=hash_token(token),
+        created_by_id=created_by.id if created_by else None,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row, token
+
+
+def revoke_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+
+
+def principal_for_token(token: str) -> TokenPrincipal | None:
+    """Who a bearer token stands for, or None if it is unknown or revoked.
+
+    The token is hashed before the lookup, so the comparison in the index leaks nothing of it.
+    """
+    row = db.session.execute(
+        select(ApiToken.id, ApiToken.role, ApiToken.name, ApiToken.revoked_at).where(
+            ApiToken.token_hash == hash_token(token)
+        )
+    ).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    return TokenPrincipal(token_id=row.id, role=Role(row.role), name=row.name)

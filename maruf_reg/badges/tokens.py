@@ -1,0 +1,138 @@
+"""The one place that signs and verifies badge tokens.
+
+A token is what a badge's QR code holds: the registration id, the badge serial and the category,
+signed with the forum's Ed25519 key, in upper-case base32 without padding (QR alphanumeric mode, and
+safe for USB keyboard-wedge scanners on Turkish keyboard layouts: letters A–Z and digits 2–7 only).
+No name or e-mail is in it. Verifying needs only the forum's public key (offline scanners have it).
+
+Layout before base32 (72 bytes → 116 characters):
+    version (1) = 1 | registration id (4, big-endian) | serial (2) | category code (1) | signature (64)
+The signature covers ``b"MARUF-BADGE"`` followed by the first 8 bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import struct
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from maruf_reg.models import Category, Forum
+
+VERSION = 1
+DOMAIN = b"MARUF-BADGE"
+_HEADER = struct.Struct(">BIHB")
+TOKEN_BYTES = _HEADER.size + 64
+TOKEN_LENGTH = -(-TOKEN_BYTES * 8 // 5)  # 116
+CATEGORY_CODES: dict[Category, int] = {
+    Category.PARTICIPANT: 1,
+    Category.SPEAKER: 2,
+    Category.MODERATOR: 3,
+    Category.PRESS: 4,
+    Category.VIP: 5,
+    Category.STAFF: 6,
+}
+CATEGORIES_BY_CODE = {code: category for category, code in CATEGORY_CODES.items()}
+# What keyboards and scanners may turn our letters into: Turkish dotted/dotless I, lower case.
+_SCANNER_FIXES = str.maketrans({"ı": "I", "İ": "I", "i": "I"})
+
+
+class BadTokenError(ValueError):
+    """The text is not a valid badge token: malformed, altered, or signed with another key."""
+
+
+@dataclass(frozen=True)
+class BadgeClaims:
+    registration_id: int
+    serial: int
+    category: Category
+
+
+def _fernet(secret_key: str) -> Fernet:
+    key = HKDF(algorithm=SHA256(), length=32, salt=None, info=b"maruf forum signing key").derive(
+        secret_key.encode()
+    )
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def ensure_keys(forum: Forum, *, secret_key: str) -> None:
+    """Give the forum a signing key pair if it has none (the caller commits)."""
+    if forum.public_key and forum.private_key_encrypted:
+        return
+    private = Ed25519PrivateKey.generate()
+    raw = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    forum.public_key = private.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    forum.private_key_encrypted = _fernet(secret_key).encrypt(raw)
+
+
+@functools.lru_cache(maxsize=32)
+def _private_key(encrypted: bytes, secret_key: str) -> Ed25519PrivateKey:
+    try:
+        raw = _fernet(secret_key).decrypt(encrypted)
+    except InvalidToken as error:
+        raise RuntimeError(
+            "the forum's signing key cannot be decrypted: SECRET_KEY changed since it was made"
+        ) from error
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def _signing_key(forum: Forum, secret_key: str) -> Ed25519PrivateKey:
+    if not forum.private_key_encrypted:
+        raise RuntimeError(f"forum {forum.slug} has no signing key")
+    return _private_key(forum.private_key_encrypted, secret_key)
+
+
+def issue(
+    forum: Forum, *, registration_id: int, serial: int, category: Category, secret_key: str
+) -> str:
+    """The token for a badge."""
+    header = _HEADER.pack(VERSION, registration_id, serial, CATEGORY_CODES[Category(category)])
+    signature = _signing_key(forum, secret_key).sign(DOMAIN + header)
+    return base64.b32encode(header + signature).decode("ascii").rstrip("=")
+
+
+def normalise(text: str) -> str:
+    """Undo what scanners and keyboards do to a token: spaces, line ends, case, Turkish I."""
+    return "".join(text.split()).translate(_SCANNER_FIXES).upper().rstrip("=")
+
+
+@functools.lru_cache(maxsize=32)
+def _public_key(raw: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def verify(text: str, *, public_key: bytes) -> BadgeClaims:
+    """The claims of a token signed with this public key; BadTokenError otherwise."""
+    token = normalise(text)
+    if len(token) != TOKEN_LENGTH:
+        raise BadTokenError("wrong length")
+    try:
+        data = base64.b32decode(token + "=" * (-len(token) % 8))
+    except (binascii.Error, ValueError) as error:
+        raise BadTokenError("not base32") from error
+    # The last character carries one bit and four spare ones: only the canonical spelling counts.
+    if len(data) != TOKEN_BYTES or base64.b32encode(data).decode("ascii").rstrip("=") != token:
+        raise BadTokenError("not a canonical token")
+    header, signature = data[: _HEADER.size], data[_HEADER.size :]
+    version, registration_id, serial, code = _HEADER.unpack(header)
+    if version != VERSION:
+        raise BadTokenError("unknown version")
+    try:
+        _public_key(public_key).verify(signature, DOMAIN + header)
+    except InvalidSignature as error:
+        raise BadTokenError("bad signature") from error
+    if code not in CATEGORIES_BY_CODE:
+        raise BadTokenError("unknown category")
+    return BadgeClaims(registration_id, serial, CATEGORIES_BY_CODE[code])

@@ -1,0 +1,11 @@
+"""Check-in: points, scanner pages, the JSON API, offline bundle and sync."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from maruf_reg.checkin.views import bp
+
+    app.register_blueprint(bp)

@@ -1,0 +1,122 @@
+"""`flask ...` commands for the whole app. They parse, call a service and print; nothing more.
+
+Capabilities register their own commands (`flask badges`, `flask import-people`, `flask export`)
+next to what they manage.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from maruf_reg.auth import services as auth_services
+from maruf_reg.database import write_intent
+from maruf_reg.extensions import huey
+from maruf_reg.models import Role
+
+ROLE_NAMES = [role.value for role in Role]
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the database schema (Alembic upgrade to the newest revision)."""
+    os.makedirs(current_app.instance_path, exist_ok=True)
+    upgrade()
+    click.echo("The database schema is up to date.")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLE_NAMES), required=True)
+@click.option("--name", default="", help="The person's name, shown in the audit log.")
+@click.option(
+    "--password",
+    envvar="MARUF_NEW_PASSWORD",
+    default=None,
+    help="Password (default: a generated one, printed). Also read from MARUF_NEW_PASSWORD.",
+)
+def create_user(email: str, role: str, name: str, password: str | None) -> None:
+    """Add a staff user who logs in with EMAIL."""
+    try:
+        with write_intent():
+            user, password = auth_services.create_user(
+                email, role=Role(role), password=password, name=name
+            )
+    except auth_services.AuthError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Staff user {user.email} ({user.role.value}) created.")
+    click.echo(f"Password: {password}")
+
+
+@click.command("create-token")
+@with_appcontext
+@click.option("--role", type=click.Choice(ROLE_NAMES), default=Role.DOOR.value, show_default=True)
+@click.option("--name", default="", help="What the token is for (a device, a script).")
+def create_token(role: str, name: str) -> None:
+    """Create an API bearer token; the token alone is printed on the last line."""
+    with write_intent():
+        row, token = auth_services.create_token(role=Role(role), name=name)
+    click.echo(f"API token {row.id} ({row.role.value}) created. Keep it secret:", err=True)
+    click.echo(token)
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--workers", default=2, show_default=True, help="Worker threads.")
+def worker(workers: int) -> None:
+    """Run the background jobs (mail, badge batches) until stopped."""
+    if huey.immediate:
+        raise click.ClickException("HUEY_IMMEDIATE is set: jobs run inline, there is no queue.")
+    consumer = huey.create_consumer(workers=workers, worker_type="thread")
+    click.echo(f"Worker started ({workers} threads).")
+    consumer.run()
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def backup(out: Path) -> None:
+    """Copy the SQLite database to OUT while it is in use (for PostgreSQL: print the pg_dump command)."""
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite":
+        args = ["pg_dump", "--format=custom", f"--file={out}"]
+        if url.host:
+            args.append(f"--host={url.host}")
+        if url.port:
+            args.append(f"--port={url.port}")
+        if url.username:
+            args.append(f"--username={url.username}")
+        args.append(url.database or "")
+        click.echo("PostgreSQL is backed up with pg_dump; run:")
+        click.echo(" ".join(args))
+        return
+    if not url.database or not os.path.exists(url.database):
+        raise click.ClickException(f"no database file at {url.database}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temp = out.with_name(out.name + ".part")
+    source = sqlite3.connect(url.database)
+    target = sqlite3.connect(temp)
+    try:
+        # The online backup API copies a consistent snapshot while the app goes on writing.
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    os.replace(temp, out)
+    click.echo(f"Backed up {url.database} to {out} ({out.stat().st_size:,} bytes).")
+
+
+def init_app(app: Flask) -> None:
+    from maruf_reg.demo import demo
+
+    for command in (init_db, create_user, create_token, worker, backup, demo):
+        app.cli.add_command(command)

@@ -1,0 +1,51 @@
+"""Defaults. `instance/config.py`, then `MARUF_<KEY>` environment variables, override them."""
+
+# Where the database lives. Empty: a SQLite file in the instance folder.
+DATABASE_URL = ""
+# Required, never defaulted: `make run` writes one into instance/config.py; production sets it.
+SECRET_KEY = ""
+# Redis for Huey's queue and the rate limiter. Empty: Huey keeps its queue in SQLite in the instance
+# folder and the rate limiter counts in memory.
+REDIS_URL = ""
+# Run background jobs inline instead of queueing them (tests, one-off scripts).
+HUEY_IMMEDIATE = False
+
+# Mail. Empty MAIL_SERVER: messages are written to instance/outbox/ as .eml files.
+MAIL_SERVER = ""
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USE_SSL = False
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""
+MAIL_DEFAULT_SENDER = "MARUF <noreply@maruf.example.org>"
+MAIL_TIMEOUT = 20
+# Absolute URL of the site, for links in mail (https://register.example.org).
+BASE_URL = "http://127.0.0.1:5000"
+
+# Which forum the public pages serve; empty: the forum that starts last.
+FORUM_SLUG = ""
+
+LANGUAGES = ("tr", "en")
+BABEL_DEFAULT_LOCALE = "tr"
+
+# Staff cookies: HttpOnly and SameSite always; Secure when served over https (set True in production).
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+PERMANENT_SESSION_LIFETIME = 12 * 3600
+# Tokens in forms last the whole working day of a desk or door volunteer.
+WTF_CSRF_TIME_LIMIT = 16 * 3600
+
+# Rate limits (Flask-Limiter syntax). RATELIMIT_ENABLED = False turns them off (benchmarks).
+RATELIMIT_ENABLED = True
+# Where counts are kept: memory (one process), or REDIS_URL when set.
+RATELIMIT_STORAGE_URI = ""
+RATELIMIT_SIGNUP = "20 per minute;200 per hour"
+RATELIMIT_RESEND = "5 per minute;30 per hour"
+RATELIMIT_LOGIN = "10 per minute;100 per hour"
+RATELIMIT_SEARCH = "120 per minute"
+
+# Uploaded speaker photos.
+MAX_CONTENT_LENGTH = 16 * 1024 * 1024

@@ -1,0 +1,86 @@
+"""Database engine set-up: SQLite in WAL mode with foreign keys on, write transactions that queue.
+
+On SQLite a transaction that has read and then wants to write fails at once ("database is locked")
+when another connection wrote meanwhile; waiting does not help it. So a request that may write
+(any method but GET/HEAD/OPTIONS), and any block inside `write_intent()`, begins its transaction with
+`BEGIN IMMEDIATE`: it waits for the write lock up front (busy timeout) and then cannot fail that way.
+PostgreSQL needs none of this; services take row locks (`with_for_update`) where a rule could race.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+from flask import Flask, request
+from sqlalchemy import Engine, event
+
+from maruf_reg.extensions import db
+
+_write_intent: ContextVar[bool] = ContextVar("maruf_write_intent", default=False)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+@contextlib.contextmanager
+def write_intent() -> Iterator[None]:
+    """Make the transactions begun inside this block take SQLite's write lock at once."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+@event.listens_for(Engine, "connect")
+def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        # We emit BEGIN ourselves (see _on_begin); pysqlite's own would be deferred.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _on_begin(connection: Any) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Write our column types as plain SQLAlchemy ones, so migrations never import the app."""
+    from maruf_reg.models.base import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False
+
+
+def init_app(app: Flask) -> None:
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("sqlite"):
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_S)
+        options["connect_args"] = connect_args
+    else:
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    db.init_app(app)
+    import maruf_reg.models  # noqa: F401  (the models must be known before the first query)
+
+    @app.before_request
+    def _mark_write_intent() -> None:
+        if request.method not in SAFE_METHODS:
+            _write_intent.set(True)
+
+    @app.teardown_request
+    def _clear_write_intent(exc: BaseException | None) -> None:
+        _write_intent.set(False)

@@ -1,0 +1,577 @@
+"""`flask demo`: a MARUF-like forum with themes, rooms, ~40 sessions, speakers and participants.
+
+Rows are written in bulk (executemany, a few thousand at a time) so that 50,000 participants take
+seconds, not minutes. A fixed seed makes the same forum every time.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import insert, select
+
+from maruf_reg import demo_data
+from maruf_reg.auth import services as auth_services
+from maruf_reg.badges import tokens
+from maruf_reg.database import write_intent
+from maruf_reg.extensions import db
+from maruf_reg.models import (
+    Category,
+    CheckInPoint,
+    Direction,
+    Forum,
+    Outcome,
+    Person,
+    PointKind,
+    Registration,
+    RegistrationStatus,
+    Role,
+    RoleKind,
+    Room,
+    Scan,
+    Seat,
+    SeatStatus,
+    Session,
+    SessionKind,
+    SessionRole,
+    StaffUser,
+    Theme,
+)
+from maruf_reg.text import search_key
+
+CHUNK = 5000
+DEMO_SLUG = "maruf"
+DEMO_LOGINS = "demo-logins.txt"
+
+
+class DemoError(Exception):
+    """The demo forum cannot be made (it exists already, bad numbers)."""
+
+
+@dataclass
+class DemoResult:
+    forum_id: int
+    sessions: int
+    speakers: int
+    participants: int
+    seats: int
+    scans: int
+
+
+def _chunks(
+    rows: Sequence[dict[str, Any]], size: int = CHUNK
+) -> Iterator[Sequence[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _insert_returning_ids(model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
+    ids: list[int] = []
+    for chunk in _chunks(rows):
+        result = db.session.execute(
+            insert(model).returning(model.id, sort_by_parameter_order=True), chunk
+        )
+        ids.extend(result.scalars())
+    return ids
+
+
+def _insert(model: Any, rows: Sequence[dict[str, Any]]) -> None:
+    for chunk in _chunks(rows):
+        db.session.execute(insert(model), chunk)
+
+
+class _People:
+    """Makes unique people with names from the forum's 25 countries."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.countries = list(demo_data.COUNTRY_WEIGHTS)
+        self.weights = list(demo_data.COUNTRY_WEIGHTS.values())
+        self.count = 0
+
+    def make(self, *, language: str | None = None, country: str | None = None) -> dict[str, Any]:
+        rng = self.rng
+        self.count += 1
+        country = country or rng.choices(self.countries, self.weights)[0]
+        given, family = demo_data.NAMES[country]
+        given_name, family_name = rng.choice(given), rng.choice(family)
+        organisation = rng.choice(demo_data.ORGANISATIONS)
+        email = f"demo{self.count}.{country.lower()}@example.org"
+        now = datetime.now(UTC)
+        return {
+            "given_name": given_name,
+            "family_name": family_name,
+            "email": email,
+            "organisation": organisation,
+            "position": rng.choice(demo_data.POSITIONS),
+            "country": country,
+            "language": language or ("tr" if country in ("TR", "AZ") else "en"),
+            "search_key": search_key(f"{given_name} {family_name} {email} {organisation}"),
+            "created_at": now,
+            "updated_at": now,
+        }
+
+
+def _local(forum: Forum, day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, clock(hour, minute), tzinfo=ZoneInfo(forum.timezone)).astimezone(
+        UTC
+    )
+
+
+def _programme(forum: Forum, themes: list[Theme], rooms: dict[str, Room]) -> list[Session]:
+    """About 40 sessions over three days: plenaries, parallel panels, workshops, a screening,
+    an interview and a photograph exhibition."""
+    days = [forum.starts_on + timedelta(days=n) for n in range(3)]
+    panel_rooms = ["Salon A", "Salon B", "Salon C"]
+    workshop_rooms = ["Atölye 1", "Atölye 2"]
+    slots = [(11, 0, 12, 30), (14, 0, 15, 30), (16, 0, 17, 30)]
+    sessions: list[Session] = []
+    theme_index = 0
+
+    def add(
+        kind: SessionKind,
+        room: str,
+        day: date,
+        start: tuple[int, int],
+        end: tuple[int, int],
+        title: tuple[str, str],
+        theme: Theme | None,
+        needs_booking: bool = True,
+    ) -> None:
+        sessions.append(
+            Session(
+                forum=forum,
+                theme=theme,
+                room=rooms[room],
+                kind=kind,
+                title_tr=title[0],
+                title_en=title[1],
+                description_tr=demo_data.DESCRIPTION_TR,
+                description_en=demo_data.DESCRIPTION_EN,
+                starts_at=_local(forum, day, *start),
+                ends_at=_local(forum, day, *end),
+                capacity=rooms[room].capacity,
+                needs_booking=needs_booking,
+            )
+        )
+
+    add(
+        SessionKind.PLENARY,
+        "Haliç Salonu",
+        days[0],
+        (9, 30),
+        (10, 30),
+        ("Açılış Oturumu: Marmara'nın Kentleri", "Opening Plenary: The Cities of Marmara"),
+        None,
+        False,
+    )
+    for day_number, day in enumerate(days):
+        add(
+            SessionKind.EXHIBITION,
+            "Fuaye",
+            day,
+            (9, 0),
+            (19, 0),
+            ("Fotoğraf Sergisi: Kentin Hafızası", "Photograph Exhibition: The Memory of the City"),
+            themes[8],
+            False,
+        )
+        for slot_number, (h1, m1, h2, m2) in enumerate(slots):
+            for room in panel_rooms:
+                theme = themes[theme_index % len(themes)]
+                pattern = demo_data.PANEL_TITLES[theme_index % len(demo_data.PANEL_TITLES)]
+                theme_index += 1
+                add(
+                    SessionKind.PANEL,
+                    room,
+                    day,
+                    (h1, m1),
+                    (h2, m2),
+                    (pattern[0].format(tr=theme.name_tr), pattern[1].format(en=theme.name_en)),
+                    theme,
+                )
+            if (day_number + slot_number) % 2 == 0:
+                theme = themes[(theme_index + 5) % len(themes)]
+                pattern = demo_data.WORKSHOP_TITLES[slot_number % 2]
+                add(
+                    SessionKind.WORKSHOP,
+                    workshop_rooms[slot_number % 2],
+                    day,
+                    (h1, m1),
+                    (h2, m2),
+                    (pattern[0].format(tr=theme.name_tr), pattern[1].format(en=theme.name_en)),
+                    theme,
+                )
+    add(
+        SessionKind.SCREENING,
+        "Sinema Salonu",
+        days[1],
+        (18, 0),
+        (19, 45),
+        ("Film Gösterimi: Göçün Kenti", "Film Screening: City of Migration"),
+        themes[0],
+    )
+    add(
+        SessionKind.INTERVIEW,
+        "Sinema Salonu",
+        days[1],
+        (19, 45),
+        (20, 30),
+        ("Söyleşi: Yönetmenle Göç Üzerine", "Interview: The Director on Migration"),
+        themes[0],
+    )
+    add(
+        SessionKind.PLENARY,
+        "Haliç Salonu",
+        days[2],
+        (17, 45),
+        (18, 45),
+        ("Kapanış Oturumu: MARUF Bildirgesi", "Closing Plenary: The MARUF Declaration"),
+        None,
+        False,
+    )
+    return sessions
+
+
+def _speaker_roles(
+    sessions: list[Session], speaker_ids: list[int], rng: random.Random
+) -> list[dict[str, Any]]:
+    """Three or four speakers and a moderator for panels; fewer elsewhere; nobody in two places at once."""
+    busy: dict[int, list[Session]] = {}
+    roles: list[dict[str, Any]] = []
+    cursor = 0
+    for session in sessions:
+        if session.kind == SessionKind.EXHIBITION:
+            continue
+        wanted = {
+            SessionKind.PANEL: [RoleKind.MODERATOR] + [RoleKind.SPEAKER] * rng.choice([3, 4]),
+            SessionKind.PLENARY: [RoleKind.CHAIR] + [RoleKind.SPEAKER] * 4,
+            SessionKind.WORKSHOP: [RoleKind.MODERATOR, RoleKind.SPEAKER, RoleKind.SPEAKER],
+        }.get(session.kind, [RoleKind.MODERATOR, RoleKind.SPEAKER])
+        taken: set[int] = set()
+        for position, role in enumerate(wanted):
+            for _attempt in range(len(speaker_ids)):
+                person_id = speaker_ids[cursor % len(speaker_ids)]
+                cursor += 1
+                if person_id in taken or any(session.overlaps(s) for s in busy.get(person_id, [])):
+                    continue
+                taken.add(person_id)
+                busy.setdefault(person_id, []).append(session)
+                roles.append(
+                    {
+                        "session_id": session.id,
+                        "person_id": person_id,
+                        "role": role,
+                        "position": position,
+                    }
+                )
+                break
+    return roles
+
+
+def _logins() -> list[tuple[str, str, str]]:
+    """Staff users for the demo: an organiser, a desk and a door volunteer (made once)."""
+    made: list[tuple[str, str, str]] = []
+    for role in (Role.ADMIN, Role.DESK, Role.DOOR):
+        email = f"{role.value}@maruf.example.org"
+        if db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)):
+            continue
+        _user, password = auth_services.create_user(email, role=role, name=f"Demo {role.value}")
+        made.append((role.value, email, password))
+    return made
+
+
+def build_demo(
+    *,
+    participants: int,
+    speakers: int,
+    scans: int = 0,
+    seed: int = 2019,
+    start: date | None = None,
+    slug: str = DEMO_SLUG,
+) -> DemoResult:
+    """Create the demo forum in one transaction, then the demo staff logins."""
+    if participants < 0 or speakers < 1 or scans < 0:
+        raise DemoError("participants and scans must be ≥ 0, speakers ≥ 1")
+    if db.session.scalar(select(Forum.id).where(Forum.slug == slug)):
+        raise DemoError(f"a forum with the slug {slug!r} exists already")
+    rng = random.Random(seed)
+    start = start or (datetime.now(UTC).date() + timedelta(days=30))
+    forum = Forum(
+        slug=slug,
+        name_tr=f"Marmara Kentsel Forumu {start.year}",
+        name_en=f"Marmara Urban Forum {start.year}",
+        venue="Haliç Kongre Merkezi",
+        city="İstanbul",
+        starts_on=start,
+        ends_on=start + timedelta(days=2),
+        timezone="Europe/Istanbul",
+    )
+    tokens.ensure_keys(forum, secret_key=current_app.config["SECRET_KEY"])
+    db.session.add(forum)
+    themes = [
+        Theme(
+            forum=forum,
+            slug=slug_,
+            name_tr=tr,
+            name_en=en,
+            colour=colour,
+            position=n,
+            description_tr=f"{tr} temasındaki oturumlar.",
+            description_en=f"Sessions on {en.lower()}.",
+        )
+        for n, (slug_, tr, en, colour) in enumerate(demo_data.THEMES)
+    ]
+    rooms = {
+        name: Room(forum=forum, name=name, capacity=cap, position=n)
+        for n, (name, cap) in enumerate(demo_data.ROOMS)
+    }
+    sessions = _programme(forum, themes, rooms)
+    db.session.add_all([*themes, *rooms.values(), *sessions])
+    db.session.flush()
+
+    people = _People(rng)
+    now = datetime.now(UTC)
+    speaker_rows = [people.make() for _ in range(speakers)]
+    participant_rows = [people.make() for _ in range(participants)]
+    speaker_ids = _insert_returning_ids(Person, speaker_rows)
+    participant_ids = _insert_returning_ids(Person, participant_rows)
+    _insert(SessionRole, _speaker_roles(sessions, speaker_ids, rng))
+
+    def registration(
+        person_id: int, category: Category, status: RegistrationStatus, created_at: datetime
+    ) -> dict[str, Any]:
+        return {
+            "forum_id": forum.id,
+            "person_id": person_id,
+            "category": category,
+            "status": status,
+            "manage_token": secrets.token_urlsafe(24),
+            "badge_serial": 1,
+            "consent_data_at": created_at,
+            "consent_photo_at": created_at if rng.random() < 0.7 else None,
+            "source": "demo",
+            "created_at": created_at,
+            "updated_at": created_at,
+            "confirmed_at": created_at if status == RegistrationStatus.CONFIRMED else None,
+            "cancelled_at": created_at if status == RegistrationStatus.CANCELLED else None,
+        }
+
+    opened = now - timedelta(days=60)
+    registrations = [
+        registration(
+            pid,
+            Category.SPEAKER,
+            RegistrationStatus.CONFIRMED,
+            opened + timedelta(days=rng.random() * 20),
+        )
+        for pid in speaker_ids
+    ]
+    categories = [Category.PARTICIPANT, Category.PRESS, Category.VIP, Category.STAFF]
+    for pid in participant_ids:
+        category = rng.choices(categories, [92, 3, 2, 3])[0]
+        status = RegistrationStatus.CONFIRMED
+        if category in (Category.PRESS, Category.VIP) and rng.random() < 0.3:
+            status = RegistrationStatus.PENDING
+        elif rng.random() < 0.02:
+            status = RegistrationStatus.CANCELLED
+        # Sign-ups grow towards the forum: more of them late.
+        created = opened + timedelta(days=60 * rng.random() ** 0.6)
+        registrations.append(registration(pid, category, status, min(created, now)))
+    registration_ids = _insert_returning_ids(Registration, registrations)
+
+    # Seats: each confirmed participant books up to four non-overlapping sessions while seats last.
+    bookable = [s for s in sessions if s.needs_booking]
+    free = {s.id: s.capacity for s in bookable}
+    seats: list[dict[str, Any]] = []
+    booked_by_registration: dict[int, list[Session]] = {}
+    for reg_id, row in zip(registration_ids[speakers:], registrations[speakers:], strict=True):
+        if row["status"] != RegistrationStatus.CONFIRMED:
+            continue
+        chosen: list[Session] = []
+        for session in rng.sample(bookable, k=min(len(bookable), rng.choice([0, 1, 2, 3, 4, 5]))):
+            if free[session.id] > 0 and not any(session.overlaps(c) for c in chosen):
+                free[session.id] -= 1
+                chosen.append(session)
+                seats.append(
+                    {
+                        "registration_id": reg_id,
+                        "session_id": session.id,
+                        "status": SeatStatus.BOOKED,
+                        "requested_at": row["created_at"],
+                        "booked_at": row["created_at"],
+                    }
+                )
+        booked_by_registration[reg_id] = chosen
+    _insert(Seat, seats)
+
+    points = _points(forum, sessions)
+    scan_rows = _scans(forum, points, booked_by_registration, scans, rng)
+    _insert(Scan, scan_rows)
+    db.session.commit()
+    return DemoResult(forum.id, len(sessions), speakers, participants, len(seats), len(scan_rows))
+
+
+def _points(forum: Forum, sessions: list[Session]) -> dict[str, Any]:
+    entrance = CheckInPoint(
+        forum=forum, name="Ana Giriş", kind=PointKind.ENTRANCE, counts_exit=True
+    )
+    door_b = CheckInPoint(forum=forum, name="B Kapısı", kind=PointKind.ENTRANCE, counts_exit=True)
+    by_session = {
+        s.id: CheckInPoint(
+            forum=forum,
+            name=f"{s.room.name if s.room else ''} · {s.title_tr}"[:100],
+            kind=PointKind.SESSION,
+            session=s,
+        )
+        for s in sessions
+    }
+    db.session.add_all([entrance, door_b, *by_session.values()])
+    db.session.flush()
+    return {"entrances": [entrance, door_b], "sessions": by_session}
+
+
+def _scans(
+    forum: Forum,
+    points: dict[str, Any],
+    booked: dict[int, list[Session]],
+    wanted: int,
+    rng: random.Random,
+) -> list[dict[str, Any]]:
+    """Plausible scans for report benchmarks: entrance in and out each day, session doors, repeats."""
+    rows: list[dict[str, Any]] = []
+    if wanted == 0 or not booked:
+        return rows
+    days = [forum.starts_on + timedelta(days=n) for n in range(3)]
+    people = list(booked)
+
+    def scan(
+        reg_id: int,
+        point: CheckInPoint,
+        at: datetime,
+        outcome: Outcome,
+        direction: Direction = Direction.IN,
+    ) -> None:
+        rows.append(
+            {
+                "uuid": str(uuid.UUID(int=rng.getrandbits(128))),
+                "point_id": point.id,
+                "registration_id": reg_id,
+                "serial": 1,
+                "device": "demo",
+                "scanned_at": at,
+                "received_at": at + timedelta(seconds=1),
+                "direction": direction,
+                "outcome": outcome,
+                "offline": False,
+                "manual": False,
+                "forced": False,
+                "response": "",
+            }
+        )
+
+    while len(rows) < wanted:
+        reg_id = rng.choice(people)
+        day = rng.choice(days)
+        door = rng.choice(points["entrances"])
+        arrival = _local(forum, day, 8, 30) + timedelta(minutes=rng.randrange(150))
+        scan(reg_id, door, arrival, Outcome.ADMITTED)
+        if rng.random() < 0.05:
+            scan(reg_id, door, arrival + timedelta(seconds=20), Outcome.ALREADY_IN)
+        for session in booked[reg_id]:
+            if session.starts_at.astimezone(forum.zone).date() == day and rng.random() < 0.8:
+                at = session.starts_at - timedelta(minutes=rng.randrange(15))
+                scan(reg_id, points["sessions"][session.id], at, Outcome.ADMITTED)
+        if rng.random() < 0.6:
+            scan(
+                reg_id,
+                door,
+                _local(forum, day, 17, 0) + timedelta(minutes=rng.randrange(120)),
+                Outcome.EXITED,
+                Direction.OUT,
+            )
+    return rows[:wanted]
+
+
+def write_logins(instance_path: str, logins: list[tuple[str, str, str]]) -> str:
+    path = os.path.join(instance_path, DEMO_LOGINS)
+    os.makedirs(instance_path, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        for role, email, password in logins:
+            handle.write(f"{role}\t{email}\t{password}\n")
+    os.chmod(path, 0o600)
+    return path
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--participants", default=2000, show_default=True, type=click.IntRange(min=0))
+@click.option("--speakers", default=250, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--scans",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Also make this many scans (for report benchmarks).",
+)
+@click.option(
+    "--start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="First day of the forum (default: 30 days from today).",
+)
+@click.option("--seed", default=2019, show_default=True)
+@click.option("--slug", default=DEMO_SLUG, show_default=True, help="The forum's short name.")
+@click.option(
+    "--if-absent", is_flag=True, help="Do nothing when a forum exists already (make run)."
+)
+def demo(
+    participants: int,
+    speakers: int,
+    scans: int,
+    start: datetime | None,
+    seed: int,
+    slug: str,
+    if_absent: bool,
+) -> None:
+    """Create a MARUF-like demo forum and demo staff logins; print the logins."""
+    if if_absent and db.session.scalar(select(Forum.id).limit(1)):
+        click.echo("A forum exists already: no demo made.")
+        return
+    began = time.perf_counter()
+    try:
+        with write_intent():
+            result = build_demo(
+                participants=participants,
+                speakers=speakers,
+                scans=scans,
+                seed=seed,
+                start=start.date() if start else None,
+                slug=slug,
+            )
+            logins = _logins()
+    except DemoError as error:
+        raise click.ClickException(str(error)) from error
+    elapsed = time.perf_counter() - began
+    click.echo(
+        f"Demo forum made in {elapsed:.1f} s: {result.sessions} sessions, {result.speakers} speakers, "
+        f"{result.participants} participants, {result.seats} seats booked, {result.scans} scans."
+    )
+    if logins:
+        path = write_logins(current_app.instance_path, logins)
+        click.echo(f"Staff logins (also in {path}):")
+        for role, email, password in logins:
+            click.echo(f"  {role:6} {email}  password: {password}")

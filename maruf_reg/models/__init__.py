@@ -1,0 +1,58 @@
+"""Typed models, one module per capability; import them from here."""
+
+from maruf_reg.models.auth import ApiToken, Role, StaffUser
+from maruf_reg.models.badges import BadgePrint
+from maruf_reg.models.base import UTCDateTime, utcnow
+from maruf_reg.models.checkin import CheckInPoint, Direction, Outcome, PointKind, Scan
+from maruf_reg.models.jobs import AuditLog, Job, JobStatus
+from maruf_reg.models.people import (
+    NAME_MAX,
+    Category,
+    Person,
+    Registration,
+    RegistrationStatus,
+    Seat,
+    SeatStatus,
+    SpeakerInvitation,
+)
+from maruf_reg.models.program import (
+    Forum,
+    RoleKind,
+    Room,
+    Session,
+    SessionKind,
+    SessionRole,
+    Theme,
+)
+
+__all__ = [
+    "NAME_MAX",
+    "ApiToken",
+    "AuditLog",
+    "BadgePrint",
+    "Category",
+    "CheckInPoint",
+    "Direction",
+    "Forum",
+    "Job",
+    "JobStatus",
+    "Outcome",
+    "Person",
+    "PointKind",
+    "Registration",
+    "RegistrationStatus",
+    "Role",
+    "RoleKind",
+    "Room",
+    "Scan",
+    "Seat",
+    "SeatStatus",
+    "Session",
+    "SessionKind",
+    "SessionRole",
+    "SpeakerInvitation",
+    "StaffUser",
+    "Theme",
+    "UTCDateTime",
+    "utcnow",
+]

@@ -1,0 +1,11 @@
+"""Registration: sign-up, seats and waitlists, confirmation mail, the personal link, import."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from maruf_reg.registration.views import bp
+
+    app.register_blueprint(bp)

@@ -1,0 +1,113 @@
+"""What every page shares: error pages (JSON under /api/), security headers, template helpers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import format_datetime, gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BuildError
+
+from maruf_reg.i18n import locale_code
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        # Theme colours are set in style attributes; no inline script is allowed anywhere.
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+
+
+def _error_message(error: HTTPException) -> str:
+    messages = {
+        400: gettext("The request could not be understood."),
+        401: gettext("Please log in."),
+        403: gettext("You may not open this page."),
+        404: gettext("This page does not exist."),
+        405: gettext("This action is not allowed here."),
+        413: gettext("The upload is too large."),
+        429: gettext("Too many requests. Please wait a minute and try again."),
+    }
+    return str(messages.get(error.code or 500, gettext("Something went wrong on our side.")))
+
+
+def handle_http_error(error: HTTPException) -> tuple[Any, int]:
+    code = error.code or 500
+    if isinstance(error, CSRFError):
+        message = gettext("The form has expired or was sent from elsewhere. Please try again.")
+    else:
+        message = _error_message(error)
+    if wants_json():
+        body: dict[str, Any] = {"error": error.description if code == 400 else message}
+        return jsonify(body), code
+    return render_template("error.html", code=code, message=message), code
+
+
+def set_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Personal links carry a secret in the path: never send it to another site.
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+    if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    return response
+
+
+def has_endpoint(endpoint: str) -> bool:
+    return endpoint in current_app.view_functions
+
+
+def lang_url(lang: str) -> str:
+    """This page in another language (the language switch)."""
+    values: dict[str, Any] = {**request.args.to_dict(flat=True), **(request.view_args or {})}
+    values["lang"] = lang
+    if request.endpoint is None:
+        return url_for("program.index", lang=lang)
+    try:
+        return url_for(request.endpoint, **values)
+    except BuildError:
+        return url_for("program.index", lang=lang)
+
+
+def local_time(value: datetime | None, format: str = "short") -> str:
+    """A UTC time shown in the forum's time zone and the page's language."""
+    if value is None:
+        return ""
+    return str(format_datetime(value, format))
+
+
+def init_app(app: Flask) -> None:
+    # Also serves unexpected errors: Flask logs them and passes an InternalServerError here.
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.after_request(set_security_headers)
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals.update(has_endpoint=has_endpoint, lang_url=lang_url, locale=locale_code)
+
+    @app.context_processor
+    def forum_context() -> dict[str, Any]:
+        from maruf_reg.program.services import current_forum
+
+        return {"forum": current_forum()}

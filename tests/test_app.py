@@ -1,0 +1,101 @@
+"""The app factory, configuration, database engine settings and what every page shares."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from maruf_reg import create_app
+from maruf_reg.extensions import db
+
+
+def test_a_missing_secret_key_is_a_startup_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("MARUF_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("MARUF_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="MARUF_SECRET_KEY"):
+        create_app({"TESTING": True})
+
+
+def test_config_layers_defaults_then_instance_file_then_environment(monkeypatch, tmp_path):
+    (tmp_path / "config.py").write_text(
+        'SECRET_KEY = "from-instance-file"\nBASE_URL = "https://instance.example.org"\n'
+        'MAIL_SERVER = "smtp.instance.example.org"\n'
+    )
+    monkeypatch.setenv("MARUF_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("MARUF_BASE_URL", "https://env.example.org")
+    monkeypatch.setenv("MARUF_MAIL_PORT", "2525")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-instance-file"
+    assert app.config["MAIL_SERVER"] == "smtp.instance.example.org"
+    assert app.config["BASE_URL"] == "https://env.example.org"
+    assert app.config["MAIL_PORT"] == 2525  # parsed as JSON by from_prefixed_env
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/maruf.sqlite3"
+
+
+def test_database_url_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("MARUF_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("MARUF_SECRET_KEY", "k" * 32)
+    monkeypatch.setenv("MARUF_DATABASE_URL", "postgresql+psycopg://maruf@db.example.org/maruf")
+    app = create_app()
+    assert (
+        app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://maruf@db.example.org/maruf"
+    )
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite pragmas: this run uses PostgreSQL")
+        assert db.session.scalar(text("PRAGMA journal_mode")) == "wal"
+        assert db.session.scalar(text("PRAGMA foreign_keys")) == 1
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    )
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_https_gets_hsts(client):
+    response = client.get("/", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_unknown_page_is_a_404_page_in_the_browsers_language(client):
+    response = client.get("/no-such-page", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert "This page does not exist." in response.get_data(as_text=True)
+    turkish = client.get("/no-such-page", headers={"Accept-Language": "tr"})
+    assert "Bu sayfa yok." in turkish.get_data(as_text=True)
+
+
+def test_unknown_api_route_answers_json(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.is_json and "error" in response.get_json()
+
+
+def test_language_switch_is_remembered(client, forum):
+    english = client.get("/?lang=en")
+    assert '<html lang="en">' in english.get_data(as_text=True)
+    assert "lang=en" in english.headers["Set-Cookie"]
+    again = client.get("/", headers={"Accept-Language": "tr"})
+    assert '<html lang="en">' in again.get_data(as_text=True)
+    back = client.get("/?lang=tr")
+    assert '<html lang="tr">' in back.get_data(as_text=True)
+
+
+def test_front_page_shows_the_forum(client, forum):
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Marmara Urban Forum" in page
+    page = client.get("/", headers={"Accept-Language": "tr"}).get_data(as_text=True)
+    assert "Marmara Kentsel Forumu" in page
