@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
+from maruf_reg.countries import country_name
 from maruf_reg.i18n import locale_code
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -104,6 +105,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.after_request(set_security_headers)
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["country_name"] = lambda code: country_name(code, locale_code())
     app.jinja_env.globals.update(has_endpoint=has_endpoint, lang_url=lang_url, locale=locale_code)
 
     @app.context_processor

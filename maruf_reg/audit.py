@@ -1,0 +1,54 @@
+"""The audit log: who changed what, and when. Services call `record` inside their transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from maruf_reg.extensions import db
+from maruf_reg.models import AuditLog, Forum
+
+
+def record(
+    action: str,
+    *,
+    obj: Any = None,
+    forum_id: int | None = None,
+    staff_user_id: int | None = None,
+    actor: str = "staff",
+    details: dict[str, Any] | None = None,
+) -> AuditLog:
+    """Add an audit entry to the session; it is committed with the change it describes.
+
+    `actor` is ``staff`` (give `staff_user_id`), ``self`` (the person, through the personal link)
+    or ``system`` (worker, CLI, demo).
+    """
+    if forum_id is None:
+        forum_id = obj.id if isinstance(obj, Forum) else getattr(obj, "forum_id", None)
+    entry = AuditLog(
+        action=action,
+        object_type=type(obj).__name__.lower() if obj is not None else "",
+        object_id=getattr(obj, "id", None),
+        forum_id=forum_id,
+        staff_user_id=staff_user_id,
+        actor=actor,
+        details=details or {},
+    )
+    db.session.add(entry)
+    return entry
+
+
+def changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set attributes on `obj` from `values`; return {field: [old, new]} for those that changed."""
+    changed: dict[str, list[Any]] = {}
+    for name, new in values.items():
+        old = getattr(obj, name)
+        if old != new:
+            changed[name] = [_plain(old), _plain(new)]
+            setattr(obj, name, new)
+    return changed
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

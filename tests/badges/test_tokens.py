@@ -1,0 +1,64 @@
+"""Badge tokens: signed, compact, verifiable with the public key alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from maruf_reg.badges import tokens
+from maruf_reg.models import Category
+from tests.conftest import TEST_SECRET
+
+
+@pytest.fixture
+def two_forums(make_forum):
+    return make_forum(), make_forum()
+
+
+def test_token_round_trip_and_alphabet(two_forums):
+    forum, _other = two_forums
+    token = tokens.issue(
+        forum, registration_id=123456, serial=3, category=Category.SPEAKER, secret_key=TEST_SECRET
+    )
+    assert len(token) == tokens.TOKEN_LENGTH == 116
+    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+    claims = tokens.verify(token, public_key=forum.public_key)
+    assert claims == tokens.BadgeClaims(123456, 3, Category.SPEAKER)
+
+
+def test_every_single_character_change_is_refused(two_forums):
+    forum, _other = two_forums
+    token = tokens.issue(
+        forum, registration_id=7, serial=1, category=Category.PARTICIPANT, secret_key=TEST_SECRET
+    )
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    for position in range(len(token)):
+        replacement = alphabet[(alphabet.index(token[position]) + 1) % 32]
+        altered = token[:position] + replacement + token[position + 1 :]
+        with pytest.raises(tokens.BadTokenError):
+            tokens.verify(altered, public_key=forum.public_key)
+
+
+def test_another_forums_key_is_refused(two_forums):
+    forum, other = two_forums
+    token = tokens.issue(
+        other, registration_id=7, serial=1, category=Category.PARTICIPANT, secret_key=TEST_SECRET
+    )
+    with pytest.raises(tokens.BadTokenError):
+        tokens.verify(token, public_key=forum.public_key)
+
+
+def test_scanner_mangling_is_undone(two_forums):
+    forum, _other = two_forums
+    token = tokens.issue(
+        forum, registration_id=42, serial=2, category=Category.PRESS, secret_key=TEST_SECRET
+    )
+    # A keyboard-wedge scanner on a Turkish layout, lower case, with a line end.
+    mangled = token.lower().replace("i", "ı") + "\r\n"
+    assert tokens.verify(mangled, public_key=forum.public_key).registration_id == 42
+
+
+@pytest.mark.parametrize("text", ["", "HELLO", "A" * 116, "!" * 116, "A" * 500])
+def test_garbage_is_refused(two_forums, text):
+    forum, _other = two_forums
+    with pytest.raises(tokens.BadTokenError):
+        tokens.verify(text, public_key=forum.public_key)
