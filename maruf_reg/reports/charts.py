@@ -80,12 +80,12 @@ class Chart:
 
 
 def nice_max(value: int) -> int:
-    """A round number at least `value`: 1, 2 or 5 × a power of ten."""
+    """A round, even number at least `value` (so the half-way grid line is a whole number too)."""
     if value <= 0:
-        return 1
+        return 2
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if value <= step * power:
+    for step in (1, 2, 4, 6, 8, 10):
+        if step * power >= value and (step * power) % 2 == 0:
             return int(step * power)
     return int(10 * power)  # pragma: no cover - the loop always returns
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from maruf_reg.models import Category, Outcome, RegistrationStatus, SessionKind
+from maruf_reg.models import Category, RegistrationStatus, SessionKind
 
 CATEGORIES = {
     Category.PARTICIPANT: _l("Participants"),
@@ -12,7 +12,7 @@ CATEGORIES = {
     Category.MODERATOR: _l("Moderators"),
     Category.PRESS: _l("Press"),
     Category.VIP: _l("VIP guests"),
-    Category.STAFF: _l("Staff"),
+    Category.STAFF: _l("Forum staff"),
 }
 
 #: The category's colour in every chart.
@@ -39,14 +39,4 @@ KINDS = {
     SessionKind.SCREENING: _l("Screening"),
     SessionKind.EXHIBITION: _l("Exhibition"),
     SessionKind.INTERVIEW: _l("Interview"),
-}
-
-OUTCOMES = {
-    Outcome.ADMITTED: _l("Admitted"),
-    Outcome.EXITED: _l("Left"),
-    Outcome.ALREADY_IN: _l("Already in"),
-    Outcome.NOT_ALLOWED: _l("Not allowed"),
-    Outcome.REVOKED: _l("Revoked badge"),
-    Outcome.UNKNOWN: _l("Unknown badge"),
-    Outcome.INVALID: _l("Unreadable"),
 }

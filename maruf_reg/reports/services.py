@@ -12,7 +12,8 @@ Definitions (the README's "Reports" section says the same):
   exits never see anyone leave: occupancy then only grows, and the peak is the number of people
   admitted, reached at the last new admission.
 - Inside now (a point, or the venue's entrances together): people whose last admitted/exited scan
-  there today — the forum's local day — is `admitted`. Only points that count exits can say it.
+  there today — the forum's local day — is `admitted`. Only points that count exits can say it;
+  the venue's figure takes every entrance's scans once at least one entrance counts exits.
 """
 
 from __future__ import annotations
@@ -272,15 +273,16 @@ def _signups(forum: Forum) -> list[SignupDay]:
 
 
 def _countries(forum_id: int) -> list[tuple[str, int]]:
-    count = func.count().label("n")
+    code = func.coalesce(Person.country, "")
     rows = db.session.execute(
-        select(func.coalesce(Person.country, ""), count)
+        select(code, func.count())
         .join(Registration, Registration.person_id == Person.id)
         .where(Registration.forum_id == forum_id, not_cancelled())
-        .group_by(func.coalesce(Person.country, ""))
-        .order_by(count.desc(), func.coalesce(Person.country, ""))
+        .group_by(code)
     ).all()
-    return [(str(code or "").upper(), int(n)) for code, n in rows]
+    found = [(str(country or "").upper(), int(n)) for country, n in rows]
+    # Most registrations first; "no country given" after every country with as many.
+    return sorted(found, key=lambda row: (-row[1], not row[0], row[0]))
 
 
 def _theme_seats(forum_id: int) -> list[ThemeSeats]:
@@ -477,11 +479,12 @@ def entrance_figures(forum: Forum, *, day: date | None = None, now: datetime) ->
     ids = [point.id for point in points]
     # Inside one door is not inside the venue (in at A, out at B): only the venue's figure is shown.
     counts = _counts_at(points, start, end, with_inside=False)
-    exit_ids = [point.id for point in points if point.counts_exit]
+    # A person is inside when their last move at any entrance was in (in at a door that does not
+    # count exits, out at one that does, in again anywhere); without any door counting exits
+    # everybody admitted would look inside, so the figure is not given.
+    counting = any(point.counts_exit for point in points)
     inside = (
-        _inside(exit_ids, start, end, per_point=False).get(None, 0)
-        if is_today and exit_ids
-        else None
+        _inside(ids, start, end, per_point=False).get(None, 0) if is_today and counting else None
     )
 
     hourly: dict[datetime, int] = {}
