@@ -49,6 +49,8 @@ class Text:
     y: float
     text: str
     anchor: str = "start"
+    #: a label a narrow screen may leave out (every other one)
+    minor: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,8 @@ def columns(
         elif last:
             texts.append(Text("100%", height - 6, label, "end"))
         else:
-            texts.append(Text(_pct((i + 0.5) * slot), height - 6, label, "middle"))
+            minor = len(texts) % 2 == 1
+            texts.append(Text(_pct((i + 0.5) * slot), height - 6, label, "middle", minor))
     line = None
     if limit:
         line = Text("100%", top + plot * (1 - limit[0] / ceiling), limit[1], "end")

@@ -373,16 +373,14 @@ def default_day(forum: Forum, now: datetime) -> date:
     return min(max(today, forum.starts_on), forum.ends_on)
 
 
-def _inside(
+def _last_moves(
     point_ids: Sequence[int], start: datetime, end: datetime, *, per_point: bool
-) -> dict[int | None, int]:
-    """People whose last admitted/exited scan in [start, end) is `admitted`: at each point
-    (`per_point`), or at any of the points taken together (key None)."""
-    if not point_ids:
-        return {}
+) -> Any:
+    """Each person's latest admission and exit in [start, end) at each point (`per_point`) or at
+    any of them: a subquery of (registration_id, [point_id,] came, left, came_id, left_id)."""
     admitted, exited = Scan.outcome == Outcome.ADMITTED, Scan.outcome == Outcome.EXITED
     keys: list[Any] = [Scan.registration_id, *([Scan.point_id] if per_point else [])]
-    last = (
+    return (
         select(
             *keys,
             func.max(case((admitted, Scan.scanned_at))).label("came"),
@@ -400,9 +398,12 @@ def _inside(
         .group_by(*keys)
         .subquery()
     )
+
+
+def _is_inside(last: Any) -> ColumnElement[bool]:
     # Grouping beats a window function here (one pass over the covering index); two scans in
     # the same millisecond are ordered by id, as everywhere else.
-    inside = and_(
+    return and_(
         last.c.came.is_not(None),
         or_(
             last.c.left.is_(None),
@@ -410,12 +411,29 @@ def _inside(
             and_(last.c.came == last.c.left, last.c.came_id > last.c.left_id),
         ),
     )
-    if per_point:
-        rows = db.session.execute(
-            select(last.c.point_id, func.count()).where(inside).group_by(last.c.point_id)
-        ).all()
-        return {int(point_id): int(count) for point_id, count in rows}
-    return {None: int(db.session.scalar(select(func.count()).where(inside)) or 0)}
+
+
+def _inside_by_point(point_ids: Sequence[int], start: datetime, end: datetime) -> dict[int, int]:
+    """People whose last admitted/exited scan at each point in [start, end) is `admitted`."""
+    if not point_ids:
+        return {}
+    last = _last_moves(point_ids, start, end, per_point=True)
+    rows = db.session.execute(
+        select(last.c.point_id, func.count()).where(_is_inside(last)).group_by(last.c.point_id)
+    ).all()
+    return {int(point_id): int(count) for point_id, count in rows}
+
+
+def _people_and_inside(point_ids: Sequence[int], start: datetime, end: datetime) -> tuple[int, int]:
+    """Distinct people admitted at any of the points in [start, end), and how many of them made
+    their last move there an admission."""
+    if not point_ids:
+        return 0, 0
+    last = _last_moves(point_ids, start, end, per_point=False)
+    people, inside = db.session.execute(
+        select(func.count(last.c.came), func.count(case((_is_inside(last), 1))))
+    ).one()
+    return int(people), int(inside)
 
 
 def _counts_at(
@@ -438,7 +456,7 @@ def _counts_at(
         ).all():
             tallies[int(point_id)] = (int(admissions), int(people), int(exits), int(refused))
     exit_points = [point.id for point in points if point.counts_exit]
-    inside = _inside(exit_points, start, end, per_point=True) if with_inside else {}
+    inside = _inside_by_point(exit_points, start, end) if with_inside else {}
     return [
         PointCounts(
             point.id,
@@ -483,36 +501,30 @@ def entrance_figures(forum: Forum, *, day: date | None = None, now: datetime) ->
     # count exits, out at one that does, in again anywhere); without any door counting exits
     # everybody admitted would look inside, so the figure is not given.
     counting = any(point.counts_exit for point in points)
-    inside = (
-        _inside(ids, start, end, per_point=False).get(None, 0) if is_today and counting else None
-    )
+    people, inside = _people_and_inside(ids, start, end)
 
     hourly: dict[datetime, int] = {}
-    people = 0
     if ids:
-        in_day = (
-            Scan.point_id.in_(ids),
-            Scan.scanned_at >= start,
-            Scan.scanned_at < end,
-            Scan.outcome == Outcome.ADMITTED,
-        )
         bucket = time_bucket(Scan.scanned_at, BUCKET_SECONDS)
         for slot, admissions in db.session.execute(
-            select(bucket, func.count()).where(*in_day).group_by(bucket)
+            select(bucket, func.count())
+            .where(
+                Scan.point_id.in_(ids),
+                Scan.scanned_at >= start,
+                Scan.scanned_at < end,
+                Scan.outcome == Outcome.ADMITTED,
+            )
+            .group_by(bucket)
         ).all():
             local = _bucket_start(int(slot)).astimezone(forum.zone)
             hour = local.replace(minute=0, second=0, microsecond=0)
             hourly[hour] = hourly.get(hour, 0) + int(admissions)
-        people = int(
-            db.session.scalar(select(func.count(distinct(Scan.registration_id))).where(*in_day))
-            or 0
-        )
     return EntranceFigures(
         day=day,
         is_today=is_today,
         points=counts,
         people=people,
-        inside=inside,
+        inside=inside if is_today and counting else None,
         hourly=_hours(forum, day, hourly),
     )
 
