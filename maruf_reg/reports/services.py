@@ -248,13 +248,15 @@ def _signups(forum: Forum) -> list[SignupDay]:
     # Plain strings: converting thousands of rows to the enum costs more than the query.
     category_code = type_coerce(Registration.category, String)
     categories = {category.value: category for category in Category}
-    rows = sorted(
-        db.session.execute(
+    rows = [
+        (int(slot), str(code), int(count))
+        for slot, code, count in db.session.execute(
             select(bucket, category_code, func.count())
             .where(Registration.forum_id == forum.id)
             .group_by(bucket, category_code)
-        ).all()
-    )
+        )
+    ]
+    rows.sort()  # plain tuples: sorting SQLAlchemy rows costs more than the query
     per_day: dict[date, dict[Category, int]] = {}
     day, next_day = None, -1
     for slot, code, count in rows:

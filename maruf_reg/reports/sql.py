@@ -46,5 +46,6 @@ def _sqlite_bucket(element: time_bucket, compiler: Any, **kw: Any) -> str:
 @compiles(time_bucket, "postgresql")
 def _postgresql_bucket(element: time_bucket, compiler: Any, **kw: Any) -> str:
     column, seconds = _parts(element, compiler, **kw)
-    # The column is a timestamp without time zone holding UTC: EXTRACT(EPOCH) reads it as UTC.
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / {seconds}) AS BIGINT)"
+    # The column is a timestamp without time zone holding UTC: date_part reads it as UTC, and as
+    # a double (EXTRACT's numeric is slower).
+    return f"CAST(FLOOR(date_part('epoch', {column}) / {seconds}) AS BIGINT)"

@@ -1,4 +1,4 @@
-"""reports indexes
+"""Reports: covering indexes for the dashboard's and the session reports' aggregates
 
 Revision ID: 6df1a6ed9cd6
 Revises: a389e45f7296
@@ -23,7 +23,7 @@ def upgrade():
         batch_op.create_index('ix_registrations_forum_status_person', ['forum_id', 'status', 'person_id'], unique=False)
 
     with op.batch_alter_table('scans', schema=None) as batch_op:
-        batch_op.create_index('ix_scans_point_scanned_outcome', ['point_id', 'scanned_at', 'outcome', 'registration_id'], unique=False)
+        batch_op.create_index('ix_scans_point_scanned_outcome', ['point_id', 'scanned_at', 'outcome', 'registration_id', 'id'], unique=False)
 
     # ### end Alembic commands ###
 
