@@ -64,8 +64,35 @@ class Tally:
         )
 
 
+class TallyColumns:
+    """A tally's figures as attributes, for tables, sorting and exports."""
+
+    def counted(self) -> Tally:
+        raise NotImplementedError
+
+    @property
+    def booked(self) -> int:
+        return self.counted().booked
+
+    @property
+    def waitlisted(self) -> int:
+        return self.counted().waitlisted
+
+    @property
+    def attended(self) -> int:
+        return self.counted().attended
+
+    @property
+    def no_shows(self) -> int:
+        return self.counted().no_shows
+
+    @property
+    def walk_ins(self) -> int:
+        return self.counted().walk_ins
+
+
 @dataclass(frozen=True)
-class SessionFigures:
+class SessionFigures(TallyColumns):
     """One session's line in the sessions report."""
 
     id: int
@@ -87,31 +114,14 @@ class SessionFigures:
     peak: int = 0
     peak_at: datetime | None = None
 
+    def counted(self) -> Tally:
+        return self.tally
+
     def title(self, locale: str) -> str:
         return self.title_en if locale == "en" else self.title_tr
 
     def theme_name(self, locale: str) -> str:
         return self.theme_name_en if locale == "en" else self.theme_name_tr
-
-    @property
-    def booked(self) -> int:
-        return self.tally.booked
-
-    @property
-    def waitlisted(self) -> int:
-        return self.tally.waitlisted
-
-    @property
-    def attended(self) -> int:
-        return self.tally.attended
-
-    @property
-    def no_shows(self) -> int:
-        return self.tally.no_shows
-
-    @property
-    def walk_ins(self) -> int:
-        return self.tally.walk_ins
 
     @property
     def peak_capacity(self) -> int:
@@ -367,6 +377,13 @@ def session_figures(
     sessions = _session_rows(_session_filter(forum, day=day, theme_id=theme_id))
     # Over the whole forum the filter in SQL only costs: ask for all, keep the ones shown.
     ids = None if day is None and theme_id is None else [s.id for s in sessions]
+    return _with_figures(forum, sessions, ids)
+
+
+def _with_figures(
+    forum: Forum, sessions: list[SessionFigures], ids: Sequence[int] | None
+) -> list[SessionFigures]:
+    """The sessions with their tallies and peaks (over the given ids, or the whole forum)."""
     tallies = _tallies(forum.id, ids, Group.SESSION)
     peaks = _peaks(forum.id, ids)
     return [
@@ -438,14 +455,7 @@ def session_report(forum: Forum, session_id: int) -> SessionReport:
     rows = _session_rows([Session.forum_id == forum.id, Session.id == session_id])
     if not rows:
         raise ReportError(f"no session {session_id} in this forum")
-    tallies = _tallies(forum.id, [session_id], Group.SESSION)
-    peaks = _peaks(forum.id, [session_id])
-    figures = replace(
-        rows[0],
-        tally=tallies.get(session_id, Tally()),
-        peak=peaks.get(session_id, (0, None))[0],
-        peak_at=peaks.get(session_id, (0, None))[1],
-    )
+    figures = _with_figures(forum, rows, [session_id])[0]
     moves = _occupancy_changes(forum.id, [session_id])
     occupancy = [
         (at, int(inside))
@@ -473,7 +483,7 @@ def session_report(forum: Forum, session_id: int) -> SessionReport:
 
 
 @dataclass(frozen=True)
-class ThemeFigures:
+class ThemeFigures(TallyColumns):
     """A theme's sessions rolled up."""
 
     id: int
@@ -488,8 +498,7 @@ class ThemeFigures:
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" else self.name_tr
 
-    @property
-    def tally(self) -> Tally:
+    def counted(self) -> Tally:
         total = Tally()
         for session in self.sessions:
             total = total + session.tally
@@ -498,26 +507,6 @@ class ThemeFigures:
     @property
     def capacity(self) -> int:
         return sum(session.capacity for session in self.sessions)
-
-    @property
-    def booked(self) -> int:
-        return self.tally.booked
-
-    @property
-    def waitlisted(self) -> int:
-        return self.tally.waitlisted
-
-    @property
-    def attended(self) -> int:
-        return self.tally.attended
-
-    @property
-    def no_shows(self) -> int:
-        return self.tally.no_shows
-
-    @property
-    def walk_ins(self) -> int:
-        return self.tally.walk_ins
 
     @property
     def busiest(self) -> SessionFigures | None:

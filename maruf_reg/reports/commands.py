@@ -11,6 +11,7 @@ from maruf_reg.extensions import db
 from maruf_reg.models import Forum
 from maruf_reg.program.services import current_forum
 from maruf_reg.reports import documents, exports
+from maruf_reg.reports.files import OutputError
 from maruf_reg.reports.views import bp
 
 FORUM_HELP = "The forum's slug (default: the forum the site serves)."
@@ -43,7 +44,7 @@ def export_command(kind: str, fmt: str | None, out: Path, slug: str | None) -> N
         rows = exports.export_to_file(
             exports.ExportKind(kind), exports.ExportFormat(fmt), forum, out
         )
-    except exports.ExportError as error:
+    except OutputError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{rows:,} {kind} written to {out} ({fmt}).")
 
@@ -64,6 +65,6 @@ def certificates_command(out: Path, slug: str | None) -> None:
 
     try:
         count = documents.write_certificates(forum, out, progress=progress)
-    except documents.DocumentError as error:
+    except (documents.DocumentError, OutputError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{count:,} certificates written to {out}.")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from io import BytesIO
@@ -19,6 +17,7 @@ from maruf_reg.extensions import db
 from maruf_reg.models import Forum, Registration
 from maruf_reg.reports import attendance, presenters
 from maruf_reg.reports.attendance import Certificate, SessionReport
+from maruf_reg.reports.files import replacing
 
 #: Certificates per WeasyPrint document in a batch: a long document lays out ever slower
 #: (see /work/shared/notes/badge-speed.md), so batches are drawn in pieces and joined.
@@ -26,7 +25,7 @@ CHUNK = 100
 
 
 class DocumentError(Exception):
-    """A PDF cannot be written (a path that cannot be written)."""
+    """There is nothing to print."""
 
 
 def _pdf(html: str) -> bytes:
@@ -116,38 +115,17 @@ def write_certificates(
         raise DocumentError(
             "nobody was scanned into a session yet: there is no certificate to print"
         )
-    out = Path(out)
-    if out.is_dir():
-        raise DocumentError(f"{out} is a directory")
-    try:
-        descriptor, temp_name = tempfile.mkstemp(
-            dir=out.parent if str(out.parent) else ".", prefix=f".{out.name}.", suffix=".part"
-        )
-        os.close(descriptor)
-    except OSError as error:
-        raise DocumentError(f"cannot write {out}: {error.strerror or error}") from error
-    temp = Path(temp_name)
-    try:
+    # The temporary file first: a path that cannot be written fails before minutes of drawing.
+    with replacing(out) as handle:
         writer = PdfWriter()
         for start in range(0, len(ids), CHUNK):
             sections = []
             for registration_id in ids[start : start + CHUNK]:
                 registration = db.session.get(Registration, registration_id)
                 assert registration is not None
-                sections.append(
-                    _certificate_section(
-                        attendance.certificate(registration, now=now, any_time=True), now=now
-                    )
-                )
+                certificate = attendance.certificate(registration, now=now, any_time=True)
+                sections.append(_certificate_section(certificate, now=now))
             writer.append(BytesIO(_pdf(_certificates_document(sections, forum))))
             progress(min(start + CHUNK, len(ids)), len(ids))
-        with temp.open("wb") as handle:
-            writer.write(handle)
-        os.replace(temp, out)
-    except OSError as error:
-        temp.unlink(missing_ok=True)
-        raise DocumentError(f"cannot write {out}: {error.strerror or error}") from error
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+        writer.write(handle)
     return len(ids)

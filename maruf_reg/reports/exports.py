@@ -13,9 +13,7 @@ from __future__ import annotations
 import csv
 import enum
 import io
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +25,7 @@ from sqlalchemy import String, select, type_coerce
 from maruf_reg.extensions import db
 from maruf_reg.models import CheckInPoint, Forum, Person, Registration, Scan
 from maruf_reg.reports import attendance
+from maruf_reg.reports.files import write_with
 
 BOM = "\ufeff"
 #: Rows fetched from the database at a time, and written to a download at a time.
@@ -45,10 +44,6 @@ class ExportKind(enum.StrEnum):
 class ExportFormat(enum.StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
-
-
-class ExportError(Exception):
-    """The export cannot be written (a path that cannot be written)."""
 
 
 COLUMNS: dict[ExportKind, tuple[str, ...]] = {
@@ -257,33 +252,13 @@ def write_xlsx(kind: ExportKind, forum: Forum, handle: IO[bytes]) -> int:
 
 def export_to_file(kind: ExportKind, fmt: ExportFormat, forum: Forum, out: Path) -> int:
     """Write an export to `out` through a temporary file renamed at the end: `out` is either
-    complete or untouched. Returns the number of rows; raises ExportError when it cannot write."""
-    out = Path(out)
-    if out.is_dir():
-        raise ExportError(f"{out} is a directory")
-    folder = out.parent if str(out.parent) else Path(".")
-    try:
-        descriptor, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".part")
-    except OSError as error:
-        raise ExportError(f"cannot write {out}: {error.strerror or error}") from error
-    temp = Path(temp_name)
-    try:
-        if fmt == ExportFormat.CSV:
-            # newline="": the csv module writes its own line ends.
-            with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as text:
-                rows = write_csv(kind, forum, text)
-        else:
-            with os.fdopen(descriptor, "wb") as binary:
-                rows = write_xlsx(kind, forum, binary)
-        # The file keeps mkstemp's owner-only mode: an export holds personal data.
-        os.replace(temp, out)
-    except OSError as error:
-        temp.unlink(missing_ok=True)
-        raise ExportError(f"cannot write {out}: {error.strerror or error}") from error
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return rows
+    complete or untouched. Returns the number of rows; raises OutputError when it cannot write."""
+    if fmt == ExportFormat.CSV:
+        # newline="": the csv module writes its own line ends.
+        return write_with(
+            out, lambda handle: write_csv(kind, forum, handle), "w", encoding="utf-8", newline=""
+        )
+    return write_with(out, lambda handle: write_xlsx(kind, forum, handle))
 
 
 def filename(kind: ExportKind, fmt: ExportFormat, forum: Forum, now: datetime) -> str:

@@ -68,6 +68,13 @@ def _no_forum() -> tuple[str, int]:
     return render_template("reports/no_forum.html"), 404
 
 
+def _report(forum: Forum, session_id: int) -> attendance.SessionReport:
+    try:
+        return attendance.session_report(forum, session_id)
+    except services.ReportError:
+        abort(404)
+
+
 @bp.route("/reports")
 @admin_required
 def dashboard() -> Any:
@@ -127,10 +134,7 @@ def session(session_id: int) -> Any:
     forum = _forum()
     if forum is None:
         return _no_forum()
-    try:
-        report = attendance.session_report(forum, session_id)
-    except services.ReportError:
-        abort(404)
+    report = _report(forum, session_id)
     return render_template(
         "reports/session.html",
         report=report,
@@ -148,10 +152,7 @@ def session_pdf(session_id: int) -> Any:
     forum = _forum()
     if forum is None:
         return _no_forum()
-    try:
-        report = attendance.session_report(forum, session_id)
-    except services.ReportError:
-        abort(404)
+    report = _report(forum, session_id)
     pdf = documents.session_report_pdf(forum, report, now=datetime.now(UTC))
     return _pdf_response(pdf, f"{forum.slug}-session-{session_id}.pdf")
 

@@ -93,6 +93,7 @@ def test_certificate_lists_the_sessions_scanned_into(client, build_scenario, tmp
     assert "Ayşe Öztürk" in text
     assert "Katılım Belgesi" in text
     assert "Göç paneli" in text and "Dirençlilik atölyesi" in text
+    assert "aşağıdaki 2 oturuma katıldığı onaylanır" in " ".join(text.split())
     assert "Closing talk" not in text and "Kapanış konuşması" not in text
     assert "Marmara Kentsel Forumu" in text and "1–3 Ekim 2020" in text
     assert _pages(pdf) == 1
@@ -106,6 +107,7 @@ def test_certificate_in_english_for_an_arabic_name(client, build_scenario):
     text = _text(pdf)
     assert "Certificate of Attendance" in text and "Marmara Urban Forum" in text
     assert "Migration panel" in text and "Resilience workshop" not in text
+    assert "attended the following session of the Marmara Urban Forum" in " ".join(text.split())
     assert "1–3 October 2020" in text
 
 
