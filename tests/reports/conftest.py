@@ -36,7 +36,6 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from maruf_reg.extensions import db
 from maruf_reg.models import (
     BadgePrint,
     Category,
@@ -52,16 +51,7 @@ from maruf_reg.models import (
     SeatStatus,
     Session,
 )
-from tests.conftest import FORUM_START
-
-
-def _save(app: Flask, *rows: Any) -> None:
-    with app.app_context():
-        db.session.add_all(rows)
-        db.session.commit()
-        for row in rows:
-            db.session.refresh(row)
-        db.session.expunge_all()
+from tests.conftest import FORUM_START, _save
 
 
 def local(start: date, day: int, hour: int, minute: int = 0) -> datetime:
