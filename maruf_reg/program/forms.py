@@ -14,6 +14,7 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -50,6 +51,10 @@ def show_refusal(form: FlaskForm, error: ProgrammeError) -> None:
         field.errors.append(error.message)
     else:
         form.form_errors.append(error.message)
+
+
+def choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def strip(value: Any) -> Any:
@@ -98,7 +103,7 @@ class ForumForm(FlaskForm):
 
     def __init__(self, *args: Any, timezones: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [(name, name) for name in timezones]
+        self.timezone.choices = choices((name, name) for name in timezones)
 
 
 class ThemeForm(FlaskForm):
@@ -121,7 +126,7 @@ class RoomForm(FlaskForm):
 
 
 class SessionForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=choices((k.value, v) for k, v in KIND_LABELS.items()))
     title_tr = _text(_l("Title in Turkish"), TITLE_MAX, required=True)
     title_en = _text(_l("Title in English"), TITLE_MAX, required=True)
     theme_id = SelectField(_l("Theme"))
@@ -144,12 +149,12 @@ class SessionForm(FlaskForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         locale = locale_code()
-        self.theme_id.choices = [("", _l("— no theme —"))] + [
-            (str(t.id), t.name(locale)) for t in themes
-        ]
-        self.room_id.choices = [("", _l("— no room —"))] + [
-            (str(r.id), f"{r.name} ({r.capacity})") for r in rooms
-        ]
+        self.theme_id.choices = choices(
+            [("", _l("— no theme —")), *((str(t.id), t.name(locale)) for t in themes)]
+        )
+        self.room_id.choices = choices(
+            [("", _l("— no room —")), *((str(r.id), f"{r.name} ({r.capacity})") for r in rooms)]
+        )
 
 
 class AddRoleForm(FlaskForm):
@@ -159,21 +164,24 @@ class AddRoleForm(FlaskForm):
     family_name = _text(_l("Family name"), NAME_MAX)
     organisation = _text(_l("Organisation"), ORGANISATION_MAX)
     country = SelectField(_l("Country"), default="")
-    role = SelectField(_l("Part"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(_l("Part"), choices=choices((r.value, v) for r, v in ROLE_LABELS.items()))
     position = IntegerField(
         _l("Order"), validators=[Optional(), NumberRange(min=0, max=POSITION_MAX)]
     )
 
     def __init__(self, *args: Any, people: Iterable[Person] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.person_id.choices = [("", _l("— choose, or give an e-mail below —"))] + [
-            (str(p.id), f"{p.name} <{p.email}>") for p in people
-        ]
-        self.country.choices = [("", "—"), *country_choices(locale_code())]
+        self.person_id.choices = choices(
+            [
+                ("", _l("— choose, or give an e-mail below —")),
+                *((str(p.id), f"{p.name} <{p.email}>") for p in people),
+            ]
+        )
+        self.country.choices = choices([("", "—"), *country_choices(locale_code())])
 
 
 class EditRoleForm(FlaskForm):
-    role = SelectField(_l("Part"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(_l("Part"), choices=choices((r.value, v) for r, v in ROLE_LABELS.items()))
     position = IntegerField(
         _l("Order"), validators=[InputRequired(), NumberRange(min=0, max=POSITION_MAX)]
     )
