@@ -271,7 +271,7 @@ def _usages(column: Any, forum_id: int) -> dict[int, int]:
         .where(Session.forum_id == forum_id, column.is_not(None))
         .group_by(column)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def theme_usage(theme_id: int) -> int:
@@ -460,7 +460,7 @@ def booked_counts(forum_id: int) -> dict[int, int]:
         .where(Session.forum_id == forum_id, Seat.status == SeatStatus.BOOKED)
         .group_by(Seat.session_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def delete_session(session_id: int, *, confirm_booked: bool, staff_user_id: int | None) -> int:
