@@ -152,13 +152,20 @@ def seats_left(session: Session) -> int | None:
 def _confirmed_roles(forum_id: int) -> Select[SessionRole]:
     # A part in a session is public only once the person's registration in the forum is confirmed
     # (an invited speaker stays pending until an organiser approves).
+    # EXISTS, not a join: the query then starts from the few roles, not from every confirmed
+    # registration (SQLite's planner otherwise scans tens of thousands of them).
+    confirmed = (
+        select(Registration.id)
+        .where(
+            Registration.person_id == SessionRole.person_id,
+            Registration.forum_id == forum_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .exists()
+    )
     return (
         select(SessionRole)
-        .join(
-            Registration,
-            (Registration.person_id == SessionRole.person_id) & (Registration.forum_id == forum_id),
-        )
-        .where(Registration.status == RegistrationStatus.CONFIRMED)
+        .where(confirmed)
         .options(selectinload(SessionRole.person))
         .order_by(SessionRole.session_id, SessionRole.position, SessionRole.id)
     )
