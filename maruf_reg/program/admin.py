@@ -89,7 +89,12 @@ def _session_form(forum: Forum, session: Session | None = None) -> SessionForm:
             "capacity": session.capacity,
             "needs_booking": session.needs_booking,
         }
-    return SessionForm(data=initial, themes=timetable.themes(forum), rooms=services.rooms(forum.id))
+    return SessionForm(
+        data=initial,
+        themes=timetable.themes(forum),
+        rooms=services.rooms(forum.id),
+        days=(forum.starts_on, forum.ends_on),
+    )
 
 
 def _session_fields(forum: Forum, form: SessionForm) -> services.SessionFields:

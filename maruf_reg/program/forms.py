@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -148,10 +149,24 @@ class SessionForm(FlaskForm):
     description_en = _long_text(_l("Description in English"))
 
     def __init__(
-        self, *args: Any, themes: Iterable[Theme] = (), rooms: Iterable[Room] = (), **kwargs: Any
+        self,
+        *args: Any,
+        themes: Iterable[Theme] = (),
+        rooms: Iterable[Room] = (),
+        days: tuple[date, date] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         locale = locale_code()
+        if days is not None:
+            # The browser's picker then opens on the forum's days (the service checks them again).
+            window = {
+                "min": f"{days[0].isoformat()}T00:00",
+                "max": f"{(days[1] + timedelta(days=1)).isoformat()}T00:00",
+                "step": 300,
+            }
+            self.starts_at.render_kw = {**(self.starts_at.render_kw or {}), **window}
+            self.ends_at.render_kw = {**(self.ends_at.render_kw or {}), **window}
         self.theme_id.choices = choices(
             [("", _l("— no theme —")), *((str(t.id), t.name(locale)) for t in themes)]
         )

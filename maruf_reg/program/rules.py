@@ -182,5 +182,6 @@ def lazy_title(session: Session) -> LazyString:
     return LazyString(lambda: title_en if locale_code() == "en" else title_tr)
 
 
-def lazy_time(moment: datetime) -> LazyString:
-    return LazyString(local_time, moment, "short")
+def lazy_time(moment: datetime, format: str = "short") -> LazyString:
+    """A time shown at the forum in the reader's language, formatted when the message is shown."""
+    return LazyString(local_time, moment, format)

@@ -579,7 +579,7 @@ def _check_room_free(
                 room=room.name,
                 title=lazy_title(clash),
                 start=lazy_time(clash.starts_at),
-                end=lazy_time(clash.ends_at),
+                end=lazy_time(clash.ends_at, "HH:mm"),
             ),
             field="room_id",
         )

@@ -576,3 +576,32 @@ def test_the_first_forum_is_made_on_the_settings_page(app, client, login, submit
     assert count(Forum) == 1
     with app.app_context():
         assert db.session.scalars(select(Forum)).one().public_key
+
+
+def test_the_time_pickers_open_on_the_forums_days(client, login, programme):
+    login(Role.ADMIN)
+    page = client.get("/admin/program/sessions/new").get_data(as_text=True)
+    assert 'min="2030-10-01T00:00"' in page and 'max="2030-10-04T00:00"' in page
+    edit = client.get(f"/admin/program/sessions/{programme.panel.id}").get_data(as_text=True)
+    assert 'value="2030-10-01T11:00"' in edit  # the stored UTC time, shown in Istanbul time
+
+
+def test_rows_of_another_forum_are_not_found(
+    client, login, programme, make_forum, make_theme, make_room, make_session
+):
+    login(Role.ADMIN)
+    older = make_forum(
+        starts_on=programme.forum.starts_on.replace(year=2029),
+        ends_on=programme.forum.ends_on.replace(year=2029),
+    )
+    room = make_room(older)
+    old_session = make_session(older, room=room, starts_at=forum_time(-365, 11))
+    for path in (
+        f"/admin/program/sessions/{old_session.id}",
+        f"/admin/program/themes/{make_theme(older).id}",
+        f"/admin/program/rooms/{room.id}/delete",
+    ):
+        assert client.get(path).status_code == 404, path
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    missing = f"/admin/program/sessions/{programme.panel.id}/people/999999/remove"
+    assert client.post(missing, data={"csrf_token": token}).status_code == 404
