@@ -36,7 +36,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from maruf_reg.badges import tokens
@@ -195,65 +195,134 @@ def _answer(
 
 
 # --- the scan ----------------------------------------------------------------------------------
+# The scan path runs a handful of statements per request; they are built once, on the tables
+# (Core: no ORM entity loading), and executed on the session's connection with bound values.
+
+_scans = Scan.__table__
+_points = CheckInPoint.__table__
+_registrations = Registration.__table__
+_people = Person.__table__
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+_POINT = (
+    select(
+        _points.c.id,
+        _points.c.forum_id,
+        _points.c.name,
+        _points.c.kind,
+        _points.c.session_id,
+        _points.c.categories,
+        _points.c.counts_exit,
+        Session.__table__.c.needs_booking,
+        Forum.__table__.c.public_key,
+        Forum.__table__.c.timezone,
+    )
+    .select_from(
+        _points.join(Forum.__table__, Forum.__table__.c.id == _points.c.forum_id).outerjoin(
+            Session.__table__, Session.__table__.c.id == _points.c.session_id
+        )
+    )
+    .where(_points.c.id == bindparam("point_id"))
+)
+_STORED = select(_scans.c.response).where(_scans.c.uuid == bindparam("uuid"))
+_HOLDER = (
+    select(
+        _registrations.c.id,
+        _registrations.c.category,
+        _registrations.c.status,
+        _registrations.c.badge_serial,
+        _people.c.id.label("person_id"),
+        _people.c.given_name,
+        _people.c.family_name,
+        _people.c.organisation,
+        _people.c.country,
+    )
+    .select_from(_registrations.join(_people, _people.c.id == _registrations.c.person_id))
+    .where(
+        _registrations.c.id == bindparam("registration_id"),
+        _registrations.c.forum_id == bindparam("forum_id"),
+    )
+    .with_for_update(of=_registrations)
+)
+_PLACE = select(
+    or_(
+        exists().where(
+            Seat.__table__.c.registration_id == bindparam("registration_id"),
+            Seat.__table__.c.session_id == bindparam("session_id"),
+            Seat.__table__.c.status == SeatStatus.BOOKED,
+        ),
+        exists().where(
+            SessionRole.__table__.c.session_id == bindparam("session_id"),
+            SessionRole.__table__.c.person_id == bindparam("person_id"),
+        ),
+    )
+)
+_HISTORY = (
+    select(
+        _scans.c.scanned_at,
+        _scans.c.outcome,
+        _scans.c.point_id,
+        _scans.c.device,
+        _points.c.name.label("point_name"),
+    )
+    .select_from(_scans.join(_points, _points.c.id == _scans.c.point_id))
+    .where(
+        _scans.c.registration_id == bindparam("registration_id"),
+        _scans.c.outcome.in_([Outcome.ADMITTED, Outcome.EXITED]),
+        _scans.c.scanned_at <= bindparam("as_of"),
+    )
+    .order_by(_scans.c.scanned_at, _scans.c.id)
+)
+# The scope of a point (see the module doc), one statement per kind of point.
+_HISTORY_BY_KIND = {
+    PointKind.SESSION: _HISTORY.where(_points.c.session_id == bindparam("session_id")),
+    PointKind.ENTRANCE: _HISTORY.where(
+        _scans.c.scanned_at >= bindparam("day_start"),
+        _scans.c.scanned_at < bindparam("day_end"),
+        _points.c.forum_id == bindparam("forum_id"),
+        _points.c.kind == PointKind.ENTRANCE,
+    ),
+    PointKind.OTHER: _HISTORY.where(
+        _scans.c.scanned_at >= bindparam("day_start"),
+        _scans.c.scanned_at < bindparam("day_end"),
+        _scans.c.point_id == bindparam("point_id"),
+    ),
+}
+_INSERT = insert(Scan)
+
+
+def _run(statement: Any, **values: Any) -> Any:
+    return db.session.connection().execute(statement, values)
 
 
 def _point(point_id: int) -> _Point:
-    row = db.session.execute(
-        select(
-            CheckInPoint.id,
-            CheckInPoint.forum_id,
-            CheckInPoint.name,
-            CheckInPoint.kind,
-            CheckInPoint.session_id,
-            CheckInPoint.categories,
-            CheckInPoint.counts_exit,
-            Session.needs_booking,
-            Forum.public_key,
-            Forum.timezone,
-        )
-        .join(Forum, Forum.id == CheckInPoint.forum_id)
-        .outerjoin(Session, Session.id == CheckInPoint.session_id)
-        .where(CheckInPoint.id == point_id)
-    ).first()
+    row = _run(_POINT, point_id=point_id).first()
     if row is None:
         raise PointNotFound(f"no check-in point {point_id}")
+    kind = PointKind(row.kind)
+    session_id = row.session_id if kind == PointKind.SESSION else None
     return _Point(
         id=row.id,
         forum_id=row.forum_id,
         name=row.name,
-        kind=PointKind(row.kind),
-        session_id=row.session_id,
+        kind=kind if session_id is not None or kind != PointKind.SESSION else PointKind.OTHER,
+        session_id=session_id,
         categories=tuple(row.categories or ()),
         counts_exit=bool(row.counts_exit),
-        needs_booking=bool(row.needs_booking) if row.session_id is not None else False,
+        needs_booking=bool(row.needs_booking) if session_id is not None else False,
         public_key=bytes(row.public_key or b""),
         timezone=row.timezone,
     )
 
 
 def _stored_answer(uuid: str) -> str | None:
-    answer: str | None = db.session.scalar(select(Scan.response).where(Scan.uuid == uuid))
+    answer: str | None = _run(_STORED, uuid=uuid).scalar()
     return answer
 
 
 def _holder(registration_id: int, forum_id: int) -> _Holder | None:
     """The registration and its person, its row locked until the scan is stored (PostgreSQL)."""
-    row = db.session.execute(
-        select(
-            Registration.id,
-            Registration.category,
-            Registration.status,
-            Registration.badge_serial,
-            Person.id.label("person_id"),
-            Person.given_name,
-            Person.family_name,
-            Person.organisation,
-            Person.country,
-        )
-        .join(Person, Person.id == Registration.person_id)
-        .where(Registration.id == registration_id, Registration.forum_id == forum_id)
-        .with_for_update(of=Registration)
-    ).first()
+    row = _run(_HOLDER, registration_id=registration_id, forum_id=forum_id).first()
     if row is None:
         return None
     return _Holder(
@@ -301,31 +370,19 @@ def _admission_that_counts(
     point: _Point, registration_id: int, scanned_at: datetime, as_of: datetime | None
 ) -> dict[str, Any] | None:
     """The admission that makes this person inside in the point's scope, or None (see the module doc)."""
-    query = (
-        select(
-            Scan.scanned_at, Scan.outcome, Scan.point_id, Scan.device, CheckInPoint.name.label("pn")
-        )
-        .join(CheckInPoint, CheckInPoint.id == Scan.point_id)
-        .where(
-            Scan.registration_id == registration_id,
-            Scan.outcome.in_([Outcome.ADMITTED, Outcome.EXITED]),
-        )
-        .order_by(Scan.scanned_at, Scan.id)
+    day_start, day_end = forum_day_bounds(scanned_at, point.timezone)
+    rows = _run(
+        _HISTORY_BY_KIND[point.kind],
+        registration_id=registration_id,
+        as_of=as_of or _FAR_FUTURE,
+        session_id=point.session_id,
+        day_start=day_start,
+        day_end=day_end,
+        forum_id=point.forum_id,
+        point_id=point.id,
     )
-    query = query.where(
-        *_scope(
-            kind=point.kind,
-            point_id=point.id,
-            session_id=point.session_id,
-            forum_id=point.forum_id,
-            timezone=point.timezone,
-            moment=scanned_at,
-        )
-    )
-    if as_of is not None:
-        query = query.where(Scan.scanned_at <= as_of)
     counting = None
-    for row in db.session.execute(query):
+    for row in rows:
         if row.outcome == Outcome.EXITED:
             counting = None
         elif counting is None:
@@ -335,22 +392,21 @@ def _admission_that_counts(
     return {
         "scanned_at": iso_utc(counting.scanned_at),
         "point": counting.point_id,
-        "point_name": counting.pn,
+        "point_name": counting.point_name,
         "device": counting.device,
     }
 
 
 def _has_place(point: _Point, holder: _Holder) -> bool:
     """A booked seat in the point's session, or a part in it (speakers need no seat)."""
-    seat = exists().where(
-        Seat.registration_id == holder.id,
-        Seat.session_id == point.session_id,
-        Seat.status == SeatStatus.BOOKED,
+    return bool(
+        _run(
+            _PLACE,
+            registration_id=holder.id,
+            session_id=point.session_id,
+            person_id=holder.person_id,
+        ).scalar()
     )
-    role = exists().where(
-        SessionRole.session_id == point.session_id, SessionRole.person_id == holder.person_id
-    )
-    return bool(db.session.scalar(select(or_(seat, role))))
 
 
 def _judge(
@@ -451,24 +507,25 @@ def process_scan(
             outcome = Outcome.ADMITTED
         body = _answer(outcome, holder, previous, reason, was_forced)
         try:
-            db.session.execute(
-                insert(Scan).values(
-                    uuid=uuid,
-                    point_id=point.id,
-                    registration_id=holder.id if holder else None,
-                    serial=serial,
-                    device=device,
-                    staff_user_id=staff_user_id,
-                    api_token_id=api_token_id,
-                    scanned_at=scanned_at,
-                    received_at=utcnow(),
-                    direction=direction,
-                    outcome=outcome,
-                    manual=manual,
-                    offline=offline,
-                    forced=was_forced,
-                    response=body,
-                )
+            _run(
+                _INSERT,
+                **{
+                    "uuid": uuid,
+                    "point_id": point.id,
+                    "registration_id": holder.id if holder else None,
+                    "serial": serial,
+                    "device": device,
+                    "staff_user_id": staff_user_id,
+                    "api_token_id": api_token_id,
+                    "scanned_at": scanned_at,
+                    "received_at": utcnow(),
+                    "direction": direction,
+                    "outcome": outcome,
+                    "manual": manual,
+                    "offline": offline,
+                    "forced": was_forced,
+                    "response": body,
+                },
             )
             db.session.commit()
         except IntegrityError:
@@ -813,23 +870,28 @@ def search_people(forum_id: int, query: str, *, limit: int = SEARCH_LIMIT) -> li
     words = search_key(query).split()[:5]
     if not words or all(len(w) < 2 for w in words):
         return []
-    conditions = [Person.search_key.like(f"%{_like_escape(w)}%", escape="\\") for w in words]
-    # No ORDER BY in SQL: the scan stops at `limit` matches instead of sorting every match.
-    rows = db.session.execute(
+    conditions = [_people.c.search_key.like(f"%{_like_escape(w)}%", escape="\\") for w in words]
+    # Two steps, so that every engine scans the folded keys first (one pass over people, stopping
+    # early when enough match) instead of walking the forum's registrations and looking each
+    # person up. No ORDER BY: sorting every match would need the whole pass.
+    person_ids = list(_run(select(_people.c.id).where(*conditions).limit(limit * 8)).scalars())
+    if not person_ids:
+        return []
+    rows = _run(
         select(
-            Registration.id,
-            Person.id.label("person_id"),
-            Person.given_name,
-            Person.family_name,
-            Person.email,
-            Person.organisation,
-            Person.country,
-            Registration.category,
-            Registration.status,
-            Registration.badge_serial,
+            _registrations.c.id,
+            _people.c.id.label("person_id"),
+            _people.c.given_name,
+            _people.c.family_name,
+            _people.c.email,
+            _people.c.organisation,
+            _people.c.country,
+            _registrations.c.category,
+            _registrations.c.status,
+            _registrations.c.badge_serial,
         )
-        .join(Registration, Registration.person_id == Person.id)
-        .where(Registration.forum_id == forum_id, *conditions)
+        .select_from(_registrations.join(_people, _people.c.id == _registrations.c.person_id))
+        .where(_registrations.c.forum_id == forum_id, _registrations.c.person_id.in_(person_ids))
         .limit(limit)
     )
     hits = [
