@@ -77,7 +77,7 @@ function timeLabel(iso) {
   const moment = new Date(iso);
   if (Number.isNaN(moment.getTime())) return "";
   const zone = bundle?.data.forum.timezone;
-  return moment.toLocaleTimeString(root.dataset.locale, { hour: "2-digit", minute: "2-digit", timeZone: zone });
+  return moment.toLocaleTimeString(root.dataset.locale, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone });
 }
 
 let hideTimer = null;
@@ -487,6 +487,7 @@ async function start() {
   setInterval(refreshCounts, COUNTS_EVERY_MS);
   setInterval(() => navigator.onLine && loadBundle(), BUNDLE_EVERY_MS);
   sync();
+  refreshCounts();
   if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) startCamera();
   else {
     $("camera-note").textContent = T.camera_error;
