@@ -1,10 +1,35 @@
-"""The check-in JSON API under /api/v1 (see README: contract).
+"""The check-in JSON API under /api/v1, as DESIGN.md pins it, and what it adds.
 
 Who may call it: a bearer token (`Authorization: Bearer …`) or a logged-in staff session; a
 session's POSTs carry its CSRF token in the `X-CSRFToken` header (the blueprint is exempt from the
 form CSRF check and checks the header itself). Scanning, points, bundles and counts: door and desk
 (and admin); people search: desk (and admin) — door devices search their bundle.
-Malformed requests get 400 `{"error": …}`, never 500; every scan outcome is a 200.
+Malformed requests get 400 `{"error": …}`, never 500; bodies over 64 KiB (a batch: 4 MiB) get 413;
+an unknown point 404; every scan outcome is a 200.
+
+POST /api/v1/scans — `{"token", "point", "uuid", "scanned_at", "device"}`; `device` may be left out.
+Optional fields: `"direction": "in"|"out"` (out only at points that count exits, else 400),
+`"offline": true` (scanned on an offline device: judged as of `scanned_at`), `"forced": true` (the
+device let the person in already: stored as admitted, flagged, even when the rules refuse).
+Answer: `{"outcome", "person", "previous", "reason", "forced"}` — `person` is
+`{"id" (the registration id, as badge tokens carry it), "given_name", "family_name", "name",
+"category", "organisation", "country"}` or null; `reason` a code or null: `unreadable`,
+`bad_signature` (invalid); `no_registration` (unknown); `cancelled`, `not_confirmed`, `replaced`
+(revoked); `category`, `no_seat` (not_allowed); on a forced admission, what the rules would have said
+(`already_in` or one of the above). Outcome `exited` answers an exit.
+
+POST /api/v1/scans/batch — `{"scans": [...]}` (at most 1000; items default to `"offline": true`) →
+`{"results": [...]}`, each the answer a single POST gives (byte for byte the stored one).
+
+GET /api/v1/points/<id>/bundle — `{"point", "public_key" (hex of the raw 32-byte Ed25519 key),
+"revoked": [{"id", "serial"}] (registration `id` admits only badge `serial`; null: none — cancelled
+or not confirmed; a registration not listed admits serial 1 only), "people": [{"id", "name",
+"category", "organisation"}] (confirmed registrations), "allowed": [ids] or null (a session that
+needs booking: who has a seat or speaks), "inside": [ids] (inside in the point's scope now),
+"forum": {"id", "timezone"}, "generated_at", "day"}`; gzip when the client accepts it.
+
+GET /api/v1/points/<id>/counts — `{"point", "admitted_today", "inside_now", "last_scans"}`;
+GET /api/v1/counts — the same for every active point; GET /api/v1/people?q= — `{"people": [...]}`.
 """
 
 from __future__ import annotations

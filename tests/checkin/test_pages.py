@@ -127,3 +127,29 @@ def test_desk_finds_people_and_escapes_markup(client, login, forum, make_registr
     html = client.get("/checkin/desk?q=ozturk", headers=EN).get_data(as_text=True)
     assert long_name in html
     assert "&lt;b&gt;Öztürk&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("post", "/api/v1/scans"),
+        ("post", "/api/v1/scans/batch"),
+        ("get", "/api/v1/points"),
+        ("get", "/api/v1/points/1/bundle"),
+        ("get", "/api/v1/points/1/counts"),
+        ("get", "/api/v1/counts"),
+        ("get", "/api/v1/people?q=ayse"),
+    ],
+)
+def test_every_api_route_needs_a_token_or_a_session(client, method, url):
+    response = getattr(client, method)(url, json={} if method == "post" else None)
+    assert response.status_code == 401
+    assert "error" in response.get_json()
+
+
+def test_door_session_reads_points_and_counts_but_not_people(client, login, entrance):
+    login("door")
+    assert client.get("/api/v1/points").status_code == 200
+    assert client.get(f"/api/v1/points/{entrance.id}/counts").status_code == 200
+    assert client.get(f"/api/v1/points/{entrance.id}/bundle").status_code == 200
+    assert client.get("/api/v1/people?q=ayse").status_code == 403
