@@ -30,10 +30,10 @@ FORUM_SLUG = ""
 LANGUAGES = ("tr", "en")
 BABEL_DEFAULT_LOCALE = "tr"
 
-# Staff cookies: HttpOnly and SameSite always; Secure when served over https (set True in production).
+# Staff cookies: HttpOnly and SameSite always; Secure (and HSTS) when BASE_URL is https, unless set.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = False
+SESSION_COOKIE_SECURE = None
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 PERMANENT_SESSION_LIFETIME = 12 * 3600
