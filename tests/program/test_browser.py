@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -93,4 +94,23 @@ def test_on_a_desktop_rooms_are_columns(browser, live_server, busy_day):
     assert found["overflow"] <= 0
     assert found["roomHeaders"] == 8
     assert len({round(left) for left in found["lefts"]}) == 8  # each room its own column
+    page.close()
+
+
+AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_programme_pages_pass_axe(browser, live_server, busy_day, width):
+    # bypass_csp: axe is injected as an inline script, which the app's CSP rightly forbids.
+    page = browser.new_page(viewport={"width": width, "height": 900}, bypass_csp=True)
+    for path in ("/program?lang=en", f"/sessions/{busy_day.panel.id}?lang=tr", "/?lang=en"):
+        page.goto(live_server + path)
+        page.add_script_tag(path=str(AXE))
+        serious = page.evaluate(
+            """async () => (await axe.run()).violations
+                .filter(v => ['serious', 'critical'].includes(v.impact))
+                .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"""
+        )
+        assert serious == [], (path, serious)
     page.close()
