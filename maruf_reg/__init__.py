@@ -31,6 +31,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "MARUF_SECRET_KEY is not set: set it in the environment or in instance/config.py "
             "(`make run` generates one for a development machine)."
         )
+    # The instance folder holds the SQLite database, Huey's queue, the outbox and generated files.
+    os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
             "sqlite:///" + os.path.join(app.instance_path, "maruf.sqlite3")

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from maruf_reg.caching import AppCache
 from maruf_reg.extensions import db
 from maruf_reg.models import ApiToken, Role, StaffUser, utcnow
 
@@ -116,9 +117,20 @@ def create_token(
 
 
 def revoke_token(token: ApiToken) -> None:
+    """Revoke a token: at once in this process, within TOKEN_CACHE_SECONDS in the others."""
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()
+    _principals.clear()
+
+
+# Scanner devices send a token with every scan: known tokens are remembered for a few seconds, so
+# a scan costs no query for it. A revocation clears this process's memory at once; other app
+# processes forget within TOKEN_CACHE_SECONDS.
+TOKEN_CACHE_SECONDS = 10
+_principals: AppCache[str, TokenPrincipal] = AppCache(
+    "tokens", maxsize=4096, ttl=TOKEN_CACHE_SECONDS
+)
 
 
 def principal_for_token(token: str) -> TokenPrincipal | None:
@@ -126,9 +138,20 @@ def principal_for_token(token: str) -> TokenPrincipal | None:
 
     The token is hashed before the lookup, so the comparison in the index leaks nothing of it.
     """
+    digest = hash_token(token)
+    known = _principals.get(digest)
+    if known is not None:
+        return known
+    principal = _lookup_principal(digest)
+    if principal is not None:
+        _principals.set(digest, principal)
+    return principal
+
+
+def _lookup_principal(digest: str) -> TokenPrincipal | None:
     row = db.session.execute(
         select(ApiToken.id, ApiToken.role, ApiToken.name, ApiToken.revoked_at).where(
-            ApiToken.token_hash == hash_token(token)
+            ApiToken.token_hash == digest
         )
     ).first()
     if row is None or row.revoked_at is not None:

@@ -36,10 +36,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, func, insert, or_, select
+from flask import has_app_context
+from sqlalchemy import ColumnElement, and_, bindparam, event, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from maruf_reg.badges import tokens
+from maruf_reg.caching import AppCache
 from maruf_reg.database import write_intent
 from maruf_reg.extensions import db
 from maruf_reg.models import (
@@ -295,7 +297,37 @@ def _run(statement: Any, **values: Any) -> Any:
     return db.session.connection().execute(statement, values)
 
 
+# Every scan needs its point's rules; they change rarely, so each process keeps them a few seconds.
+# Saving a point forgets them here at once; other processes see the change within POINT_CACHE_SECONDS.
+POINT_CACHE_SECONDS = 5
+_points_cache: AppCache[int, _Point] = AppCache("points", maxsize=1024, ttl=POINT_CACHE_SECONDS)
+
+
 def _point(point_id: int) -> _Point:
+    cached = _points_cache.get(point_id)
+    if cached is not None:
+        return cached
+    point = _load_point(point_id)
+    _points_cache.set(point_id, point)
+    return point
+
+
+def forget_points() -> None:
+    """Drop this process's remembered point rules (after a point, session or forum changed)."""
+    _points_cache.clear()
+
+
+def _forget_points_on_change(mapper: Any, connection: Any, target: Any) -> None:
+    if has_app_context():
+        forget_points()
+
+
+for _model in (CheckInPoint, Session, Forum):
+    for _event in ("after_insert", "after_update", "after_delete"):
+        event.listen(_model, _event, _forget_points_on_change)
+
+
+def _load_point(point_id: int) -> _Point:
     row = _run(_POINT, point_id=point_id).first()
     if row is None:
         raise PointNotFound(f"no check-in point {point_id}")
@@ -457,9 +489,6 @@ def process_scan(
 
     Raises PointNotFound and ExitsNotCounted; every other case is an outcome.
     """
-    stored = _stored_answer(uuid)
-    if stored is not None:
-        return ScanResult(Outcome(json.loads(stored)["outcome"]), stored, replayed=True)
     point = _point(point_id)
     if direction == Direction.OUT and not point.counts_exit:
         raise ExitsNotCounted(f"{point.name} does not count exits")
