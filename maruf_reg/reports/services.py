@@ -472,20 +472,6 @@ def _counts_at(
     ]
 
 
-def point_counts(point_id: int, *, now: datetime | None = None) -> PointCounts:
-    """Today's counts at one point, for its door staff: admissions, people, exits, refused, inside now.
-
-    "Today" is the forum's local day of `now`; `inside` is None when the point does not count exits.
-    Raises ReportError for an unknown point.
-    """
-    point = db.session.get(CheckInPoint, point_id)
-    if point is None:
-        raise ReportError(f"no check-in point {point_id}")
-    now = now or datetime.now(UTC)
-    start, end = day_bounds(point.forum, local_date(point.forum, now))
-    return _counts_at([point], start, end, with_inside=True)[0]
-
-
 def entrance_figures(forum: Forum, *, day: date | None = None, now: datetime) -> EntranceFigures:
     """Counts at the venue's entrances on one day (default: today, or the nearest forum day)."""
     day = day or default_day(forum, now)
