@@ -21,7 +21,7 @@ from maruf_reg import audit
 from maruf_reg.badges.content import badge_texts, forum_face
 from maruf_reg.badges.errors import N_, BadgeError, SelectionError, SerialsChanged
 from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
-from maruf_reg.badges.render import write_pdf
+from maruf_reg.badges.render import release_memory, write_pdf
 from maruf_reg.badges.services import begin_write, check_layout, render_options
 from maruf_reg.database import write_intent
 from maruf_reg.extensions import db
@@ -221,7 +221,10 @@ def print_batch(
     texts = badge_texts(registrations, serials=serials)
     face = forum_face(forum)
     # Render outside any transaction: progress is committed as it goes, and nothing is locked.
+    # The rows are not needed any more: free them while the worker processes render.
     db.session.commit()
+    del registrations, forum
+    release_memory()
     if progress:
         progress(0, total)
     out = Path(out)
@@ -258,7 +261,7 @@ def print_batch(
             )
             audit.record(
                 "badge.batch_reprint" if reprint else "badge.batch",
-                obj=forum,
+                obj=db.session.get(Forum, forum_id),
                 staff_user_id=staff_user_id,
                 actor="staff" if staff_user_id else "system",
                 details={

@@ -8,11 +8,18 @@ core and joined with pypdf. QR codes are PNGs with one pixel per module, scaled 
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
-import multiprocessing
+import gc
 import os
+import pickle
+import queue
 import shutil
+import subprocess
+import sys
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,11 +32,11 @@ from maruf_reg.badges.fit import LINE_HEIGHT, MM, fit_lines
 from maruf_reg.badges.layouts import LAYOUTS, Layout, TextBox
 from maruf_reg.badges.qr import qr_png
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "badges" / "pdf"
+#: the folder that holds the maruf_reg package (worker processes import it from there)
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
+TEMPLATES = PACKAGE_ROOT / "templates" / "badges" / "pdf"
 #: badges in one document: larger documents slow down (WeasyPrint's layout grows faster than linear)
 CHUNK_SIZE = 100
-#: a task per worker process before it is replaced: keeps each process small
-TASKS_PER_PROCESS = 4
 
 Progress = Callable[[int], None]
 
@@ -86,25 +93,30 @@ def is_cjk(text: str) -> bool:
 
 
 _CJK_BY_COUNTRY = {
-    "CN": "sc",
-    "SG": "sc",
-    "TW": "tc",
-    "HK": "hk",
-    "MO": "hk",
-    "KR": "kr",
-    "KP": "kr",
+    "CN": "zh-Hans",
+    "SG": "zh-Hans",
+    "TW": "zh-Hant",
+    "HK": "zh-Hant-HK",
+    "MO": "zh-Hant-HK",
+    "KR": "ko",
+    "KP": "ko",
 }
 
 
-def cjk_variant(text: str, country: str) -> str:
-    """Which Noto CJK face draws these ideographs: by script for kana and hangul, else by country."""
+def cjk_language(text: str, country: str) -> str:
+    """The language of a CJK name: by script for kana and hangul, else by the person's country.
+
+    One CJK font (Noto Sans CJK JP) draws every CJK name; the language makes HarfBuzz pick the
+    regional forms of the ideographs (OpenType `locl`). A second regional face would cost each
+    rendering process about 30 MB.
+    """
     for char in text:
         name = unicodedata.name(char, "")
         if name.startswith(("HIRAGANA", "KATAKANA")):
-            return "jp"
+            return "ja"
         if name.startswith("HANGUL"):
-            return "kr"
-    return _CJK_BY_COUNTRY.get(country.upper(), "jp")
+            return "ko"
+    return _CJK_BY_COUNTRY.get(country.upper(), "ja")
 
 
 def ink_on(colour: str) -> str:
@@ -224,9 +236,9 @@ def _badge_view(
                 classes.size(name_fit.size_pt),
                 classes.top(box.top + spare / 2),
                 *(["rtl"] if direction(given + family) == "rtl" else []),
-                *([cjk_variant(given + family, badge.country_code)] if cjk else []),
             ]
         ),
+        "name_lang": cjk_language(given + family, badge.country_code) if cjk else "",
         "organisation": organisation,
         "org_cls": size(organisation, layout.organisation)
         + (" rtl" if direction(organisation) == "rtl" else ""),
@@ -280,6 +292,29 @@ def _fetcher_class() -> type[Any]:
     return Fetcher
 
 
+#: What badges need of a browser's default stylesheet. WeasyPrint's own (HTML 5's, a few hundred
+#: rules, many of them tested against every element) took a third of the layout time of a badge.
+UA_STYLESHEET = """
+html, body, div, p { display: block }
+head, style, title, meta, script, template { display: none }
+"""
+
+
+@functools.cache
+def _html_class() -> type[Any]:
+    from weasyprint import CSS, HTML
+
+    stylesheet = CSS(string=UA_STYLESHEET)
+
+    class BadgeHTML(HTML):  # type: ignore[misc]
+        """An HTML document with the small default stylesheet above (WeasyPrint 70's hook)."""
+
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            return [stylesheet]
+
+    return BadgeHTML
+
+
 @functools.cache
 def _font_config() -> Any:
     # One per process: fontconfig and Pango's font map are set up once, not for every badge.
@@ -313,19 +348,25 @@ def render_html(badges: Sequence[BadgeText], *, layout: str, face: ForumFace) ->
 
 def render_pdf(badges: Sequence[BadgeText], *, layout: str, face: ForumFace) -> bytes:
     """One PDF of these badges, in this order, rendered in this process."""
-    from weasyprint import HTML
-
-    html = HTML(
+    html = _html_class()(
         string=render_html(badges, layout=layout, face=face), url_fetcher=_fetcher_class()(face)
     )
     pdf: bytes = html.write_pdf(font_config=_font_config())
     return pdf
 
 
-def _render_chunk(task: tuple[list[BadgeText], str, ForumFace, str]) -> tuple[str, int]:
-    """Worker side: render a chunk into a file of the batch's temporary folder."""
+def release_memory() -> None:
+    """Give freed memory back to the system (glibc keeps it for the process otherwise)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def render_chunk(task: tuple[list[BadgeText], str, ForumFace, str]) -> tuple[str, int]:
+    """Render a chunk into a file of the batch's temporary folder (in a worker process)."""
     badges, layout, face, path = task
     Path(path).write_bytes(render_pdf(badges, layout=layout, face=face))
+    release_memory()
     return path, len(badges)
 
 
@@ -347,12 +388,89 @@ def _join(parts: Sequence[str], out: str) -> None:
         writer.write(handle)
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
-    # A fork server, not fork: the workers start from a clean process with WeasyPrint loaded, never
-    # from the web or job process with its threads and database connections.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["maruf_reg.badges.render"])
-    return context
+class _Workers:
+    """Worker processes (`python -m maruf_reg.badges.worker`) that render chunks in parallel.
+
+    Plain subprocesses rather than a multiprocessing pool: no fork server and no resource tracker
+    process beside them (less memory), and nothing inherited from the process that starts them.
+    """
+
+    def __init__(self, count: int) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH")])
+        )
+        self.processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "maruf_reg.badges.worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+            )
+            for _ in range(count)
+        ]
+
+    def _serve(
+        self,
+        process: subprocess.Popen[bytes],
+        tasks: queue.SimpleQueue[tuple[int, Any]],
+        answers: queue.SimpleQueue[tuple[int, Any]],
+    ) -> None:
+        assert process.stdin is not None and process.stdout is not None
+        while True:
+            try:
+                number, task = tasks.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                pickle.dump(task, process.stdin)
+                process.stdin.flush()
+                answer = pickle.load(process.stdout)  # noqa: S301 (our own worker, through a pipe)
+            except (OSError, EOFError, pickle.UnpicklingError) as error:
+                answers.put((number, ("failed", f"a badge worker process died: {error!r}")))
+                return
+            answers.put((number, answer))
+            if answer[0] != "done":
+                return
+
+    def imap(self, work: Sequence[Any]) -> Iterator[tuple[str, int]]:
+        """Each task's result, in the order of the tasks."""
+        tasks: queue.SimpleQueue[tuple[int, Any]] = queue.SimpleQueue()
+        answers: queue.SimpleQueue[tuple[int, Any]] = queue.SimpleQueue()
+        for numbered in enumerate(work):
+            tasks.put(numbered)
+        threads = [
+            threading.Thread(target=self._serve, args=(p, tasks, answers), daemon=True)
+            for p in self.processes
+        ]
+        for thread in threads:
+            thread.start()
+        waiting: dict[int, Any] = {}
+        for number in range(len(work)):
+            while number not in waiting:
+                got, answer = answers.get()
+                if answer[0] != "done":
+                    raise RuntimeError(f"rendering badges failed:\n{answer[1]}")
+                waiting[got] = answer
+            _status, path, count = waiting.pop(number)
+            yield path, count
+
+    def close(self) -> None:
+        for process in self.processes:
+            if process.stdin:
+                process.stdin.close()
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def kill(self) -> None:
+        for process in self.processes:
+            process.kill()
+        for process in self.processes:
+            process.wait()
 
 
 def write_pdf(
@@ -388,19 +506,24 @@ def write_pdf(
         parts: list[str] = []
         done = 0
         if workers <= 1:
-            results: Iterator[tuple[str, int]] = map(_render_chunk, tasks)
+            results: Iterator[tuple[str, int]] = map(render_chunk, tasks)
             for path, count in results:
                 parts.append(path)
                 done += count
                 if progress:
                     progress(done)
         else:
-            with _pool_context().Pool(workers, maxtasksperchild=TASKS_PER_PROCESS) as pool:
-                for path, count in pool.imap(_render_chunk, tasks):
+            pool = _Workers(workers)
+            try:
+                for path, count in pool.imap(tasks):
                     parts.append(path)
                     done += count
                     if progress:
                         progress(done)
+            except BaseException:
+                pool.kill()
+                raise
+            pool.close()
         partial = os.path.join(folder, "joined.pdf")
         _join(parts, partial)
         os.replace(partial, out)

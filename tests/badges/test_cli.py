@@ -207,3 +207,19 @@ def test_speaker_category_filter(
     assert page_count(out) == 1
     with app.app_context():
         assert db.session.scalars(select(BadgePrint.registration_id)).all() == [speaker.id]
+
+
+@needs_poppler
+@pytest.mark.slow
+def test_large_batches_render_in_worker_processes_and_keep_their_order(
+    make_app, forum, crowd, tmp_path
+):
+    """Chunks of two badges in two worker processes, joined in order (the path of big batches)."""
+    app = make_app(BADGE_CHUNK_SIZE=2, BADGE_WORKERS=2)
+    out = tmp_path / "badges.pdf"
+    result = app.test_cli_runner().invoke(args=["badges", str(out), "--layout", "cr80"])
+    assert result.exit_code == 0, result.output
+    assert page_count(out) == 5
+    claims = _claims(forum, out)
+    assert _family_names(app, claims) == BY_FAMILY
+    assert not list(tmp_path.glob(".*"))
