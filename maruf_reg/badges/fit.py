@@ -26,6 +26,8 @@ LINE_HEIGHT = 1.15
 WIDTH_SAFETY = 0.95
 #: the width of a character we have no metrics for, in ems
 UNKNOWN_WIDTH = 0.7
+#: how much smaller a name may be set to keep it on fewer lines (see `fit_lines`)
+PREFER_SHRINK = 0.75
 
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/opentype/noto"))
 _FACES = {
@@ -132,20 +134,37 @@ def fit_lines(
     min_pt: float,
     bold: bool = False,
     max_lines: int | None = None,
+    prefer_lines: int | None = None,
     step: float = 0.5,
 ) -> Fit:
     """The largest font size at which the paragraphs (each starting a new line) fit the box.
 
     Below `min_pt` text would be unreadable: the smallest size is returned, and the text overflows
-    its box rather than being cut.
+    its box rather than being cut. With `prefer_lines`, a size a little smaller (down to
+    `PREFER_SHRINK` of the largest) is chosen when it keeps the text on that many lines: a long name
+    reads better on three lines than broken word by word on five.
     """
     width_pt = width_mm * MM * WIDTH_SAFETY
     height_pt = height_mm * MM
     texts = [p for p in paragraphs if p.strip()]
+
+    def lines_at(size: float) -> int:
+        return sum(line_count(p, width_em=width_pt / size, bold=bold) for p in texts)
+
     size = max_pt
     while True:
-        lines = sum(line_count(p, width_em=width_pt / size, bold=bold) for p in texts)
+        lines = lines_at(size)
         fits = lines * size * LINE_HEIGHT <= height_pt and (max_lines is None or lines <= max_lines)
         if fits or size - step < min_pt:
-            return Fit(size, lines)
+            break
         size -= step
+    best = Fit(size, lines)
+    if prefer_lines is None or best.lines <= prefer_lines:
+        return best
+    smaller = size - step
+    while smaller >= max(min_pt, size * PREFER_SHRINK):
+        lines = lines_at(smaller)
+        if lines <= prefer_lines:
+            return Fit(smaller, lines)
+        smaller -= step
+    return best

@@ -28,7 +28,7 @@ ORDER_CHOICES = [
 
 
 def layout_choices() -> list[SelectChoice]:
-    return [SelectChoice(layout.key, layout.label) for layout in LAYOUTS.values()]
+    return [SelectChoice(layout.key, _l(layout.label)) for layout in LAYOUTS.values()]
 
 
 class BatchForm(FlaskForm):

@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def N_(message: str) -> str:
+    """Mark a label for translation (Babel extracts `N_`); pages translate it when they show it."""
+    return message
+
+
 @dataclass(frozen=True)
 class Box:
     left: float
@@ -29,7 +34,7 @@ class TextBox(Box):
 class Layout:
     #: ``a6``, ``a4-4up``, ``cr80``, ``4x6``: the name in the CLI and the template's file name
     key: str
-    #: what organisers see in lists
+    #: what organisers see in lists (an English msgid: translate it to show it)
     label: str
     page_width: float
     page_height: float
@@ -68,7 +73,7 @@ def _portrait(
     qr_top = band_top - 2 - qr_size
     role = TextBox(margin, qr_top - 8.5, inner, 7.0, max_pt=8.5, min_pt=6.5)
     country = TextBox(margin, role.top - 5.0, inner, 4.5, max_pt=9, min_pt=7)
-    organisation = TextBox(margin, country.top - 9.5, inner, 9.0, max_pt=11, min_pt=7)
+    organisation = TextBox(margin, country.top - 9.5, inner, 9.0, max_pt=11, min_pt=6)
     name_top = 26.0
     return Layout(
         key=key,
@@ -82,7 +87,7 @@ def _portrait(
         logo=Box(6, 4, 22, 14),
         title=TextBox(margin - 1, 4.5, inner + 2, 14, max_pt=12, min_pt=7),
         title_beside_logo=TextBox(31, 4.5, width - 31 - margin + 1, 14, max_pt=12, min_pt=7),
-        name=TextBox(margin, name_top, inner, organisation.top - 1 - name_top, max_pt=30, min_pt=8),
+        name=TextBox(margin, name_top, inner, organisation.top - 2 - name_top, max_pt=30, min_pt=8),
         organisation=organisation,
         country=country,
         role=role,
@@ -93,7 +98,7 @@ def _portrait(
 
 def _four_up() -> Layout:
     """Four A6 badges on an A4 sheet, cut apart along the crop marks."""
-    cell = _portrait("a4-4up", "A4, 4 × A6", 105, 148.5)
+    cell = _portrait("a4-4up", N_("A4, four A6 badges a sheet"), 105, 148.5)
     return Layout(
         **{
             **cell.__dict__,
@@ -113,7 +118,7 @@ def _card() -> Layout:
     text_width = width - qr_size - 3.5 - 2.5 - 3.5
     return Layout(
         key="cr80",
-        label="CR80 (85.6 × 54 mm)",
+        label=N_("CR80 card (85.6 × 54 mm)"),
         page_width=width,
         page_height=height,
         cells=((0.0, 0.0),),
@@ -135,10 +140,10 @@ def _card() -> Layout:
 LAYOUTS: dict[str, Layout] = {
     layout.key: layout
     for layout in (
-        _portrait("a6", "A6 (105 × 148 mm)", 105, 148),
+        _portrait("a6", N_("A6 (105 × 148 mm)"), 105, 148),
         _four_up(),
         _card(),
-        _portrait("4x6", "4 × 6 inch label", 101.6, 152.4),
+        _portrait("4x6", N_("4 × 6 inch label"), 101.6, 152.4),
     )
 }
 DEFAULT_LAYOUT = "a6"

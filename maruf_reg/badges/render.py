@@ -206,6 +206,7 @@ def _badge_view(
         max_pt=box.max_pt,
         min_pt=box.min_pt,
         bold=True,
+        prefer_lines=len(lines) + 1,
     )
     # Centred in its box; a name that cannot fit even at the smallest size starts at the top and
     # runs on: it is never cut.

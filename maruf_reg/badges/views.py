@@ -25,7 +25,8 @@ from wtforms import SelectChoice
 
 from maruf_reg.auth.access import admin_required, role_required
 from maruf_reg.badges import batches, services, tasks
-from maruf_reg.badges.forms import BatchForm, PrintForm, SettingsForm
+from maruf_reg.badges.errors import STATUS_NAMES
+from maruf_reg.badges.forms import CATEGORY_NAMES, BatchForm, PrintForm, SettingsForm
 from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
 from maruf_reg.extensions import db
 from maruf_reg.i18n import locale_code
@@ -150,6 +151,15 @@ def _batch_form(forum: Forum) -> BatchForm:
     return form
 
 
+def _names() -> dict[str, Any]:
+    """Names of categories, statuses and layouts, for the templates."""
+    return {
+        "category_names": {c.value: name for c, name in CATEGORY_NAMES.items()},
+        "status_names": STATUS_NAMES,
+        "layouts": LAYOUTS,
+    }
+
+
 def _find_registrations(forum: Forum, query: str) -> list[Registration]:
     """Up to 20 registrations of the forum whose name, e-mail or organisation contains `query`."""
     folded = search_key(query)
@@ -205,7 +215,7 @@ def admin_batches() -> Any:
         query=query,
         found=_find_registrations(forum, query) if query else [],
         print_form=PrintForm(),
-        layouts=LAYOUTS,
+        **_names(),
     )
 
 
@@ -235,7 +245,7 @@ def job_state(job: Job) -> dict[str, Any]:
 def job(job_id: int) -> Any:
     """A batch's progress, live, and its PDF when done."""
     job = _job_or_404(job_id)
-    return render_template("badges/job.html", job=job, state=job_state(job))
+    return render_template("badges/job.html", job=job, state=job_state(job), **_names())
 
 
 @bp.route("/admin/badges/jobs/<int:job_id>/status")

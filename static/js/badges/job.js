@@ -24,6 +24,9 @@
       download.querySelector("a").href = state.download_url;
       download.classList.remove("hidden");
     }
+    if (state.status === "done" || state.status === "failed") {
+      box.querySelector("[data-while-running]").classList.add("hidden");
+    }
     if (state.error) {
       error.querySelector("span").textContent = state.error;
       error.classList.remove("hidden");
