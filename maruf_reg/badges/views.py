@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
     jsonify,
@@ -28,7 +29,7 @@ from maruf_reg.badges import batches, services, tasks
 from maruf_reg.badges.errors import STATUS_NAMES
 from maruf_reg.badges.forms import CATEGORY_NAMES, BatchForm, PrintForm, SettingsForm
 from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
-from maruf_reg.extensions import db
+from maruf_reg.extensions import db, limiter
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import (
     Category,
@@ -39,6 +40,7 @@ from maruf_reg.models import (
     Registration,
     Role,
     Session,
+    StaffUser,
     Theme,
 )
 from maruf_reg.program.services import current_forum
@@ -72,7 +74,9 @@ def _forum() -> Forum:
 
 
 def _staff_id() -> int | None:
-    return int(current_user.id) if isinstance(current_user.id, int) else None
+    """The staff user acting; None for a bearer token (a script or device)."""
+    user = current_user._get_current_object()  # the proxied object, for isinstance
+    return user.id if isinstance(user, StaffUser) else None
 
 
 def _not_printable(error: services.BadgeError, code: int = 409) -> tuple[str, int]:
@@ -80,6 +84,7 @@ def _not_printable(error: services.BadgeError, code: int = 409) -> tuple[str, in
 
 
 @bp.route("/r/<token>/badge.pdf")
+@limiter.limit(lambda: current_app.config.get("RATELIMIT_BADGE", "30 per minute"))
 def personal_badge(token: str) -> Any:
     """A participant downloads their own badge from the personal link (confirmed only)."""
     try:

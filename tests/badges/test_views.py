@@ -127,6 +127,20 @@ def test_the_desk_prints_a_badge_and_it_is_recorded(app, client, login, forum, m
         assert db.session.get(Registration, registration.id).badge_serial == 1
 
 
+def test_a_desk_token_prints_without_a_staff_user(
+    app, client, forum, make_registration, make_api_token
+):
+    registration = make_registration(forum)
+    headers = {"Authorization": f"Bearer {make_api_token(Role.DESK)}"}
+    response = client.get(f"/desk/badges/{registration.id}.pdf", headers=headers)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    door = {"Authorization": f"Bearer {make_api_token(Role.DOOR)}"}
+    assert client.get(f"/desk/badges/{registration.id}.pdf", headers=door).status_code == 403
+    with app.app_context():
+        [printed] = db.session.scalars(select(BadgePrint)).all()
+        assert printed.printed_by_id is None
+
+
 def test_the_desk_cannot_print_a_cancelled_registration(
     app, client, login, forum, make_registration
 ):
@@ -347,3 +361,11 @@ def test_preview_shows_sample_badges_and_stores_nothing(app, client, login, foru
     assert len(decode_qr_codes(response.get_data())[0]) == len(services.SAMPLES)
     with app.app_context():
         assert db.session.scalars(select(Registration)).all() == []
+
+
+def test_personal_downloads_are_rate_limited(make_app, forum, make_registration):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_BADGE="2 per minute")
+    client = app.test_client()
+    registration = make_registration(forum)
+    codes = [client.get(f"/r/{registration.manage_token}/badge.pdf").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
