@@ -6,7 +6,7 @@ Makes a demo forum (names in Turkish, Arabic, Persian, Greek, Cyrillic, CJK, Dev
 temporary instance folder with exactly COUNT confirmed registrations, then for each layout runs the
 real command, `flask badges OUT.pdf --layout L`, in a child process, and prints:
 - badges per second (COUNT / wall time of the whole command, start-up included);
-- peak memory of the command and every process it starts (worker processes, fork server), sampled
+- peak memory of the command and the rendering processes it starts, sampled
   from /proc every 50 ms: the sum of RSS (shared pages counted in every process) and of PSS (shared
   pages divided among the processes that share them: what the machine really spends);
 - and, in this process, the warm time of one badge (median): rendered by the service, and

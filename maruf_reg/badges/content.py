@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from babel.dates import format_interval
 from flask import current_app
@@ -106,13 +105,8 @@ def band_colours(forum: Forum) -> dict[str, str]:
 
 
 def _dates(forum: Forum, language: str) -> str:
-    start: date = forum.starts_on
-    end: date = forum.ends_on
-    when = (
-        format_interval(start, end, "yMMMMd", locale=language)
-        if end != start
-        else format_interval(start, start, "yMMMMd", locale=language)
-    )
+    """ "1–3 Eki 2030 · İstanbul", "Oct 1 – 3, 2030 · İstanbul" (CLDR's short interval)."""
+    when = format_interval(forum.starts_on, forum.ends_on, "yMMMd", locale=language)
     return " · ".join(part for part in (when, forum.city) if part)
 
 

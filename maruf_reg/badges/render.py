@@ -1,9 +1,14 @@
 """Badge PDFs from plain values: no app, no database, so that worker processes can run it.
 
-Speed (see the notes in docs and `bench/badges.py`): a document's cost grows faster than its page
-count, so large batches are cut into chunks of a few hundred badges, rendered in one process per
-core and joined with pypdf. QR codes are PNGs with one pixel per module, scaled up with
-`image-rendering: pixelated`; every badge is a handful of absolutely positioned boxes.
+What makes it fast (measured with `bench/badges.py`):
+- a document's cost grows faster than its page count: batches are cut into chunks of 100 badges,
+  rendered in one worker process per core, and joined with pypdf;
+- QR codes are PNGs with one pixel per module, scaled up with `image-rendering: pixelated`, made
+  with a fixed mask pattern (qr.py);
+- every badge is a handful of absolutely positioned boxes; font sizes and positions are classes,
+  not style attributes; line breaks are newlines with `white-space: pre-line`, not `<br>`;
+- a small default stylesheet instead of WeasyPrint's HTML one;
+- one FontConfiguration per process.
 """
 
 from __future__ import annotations
@@ -316,12 +321,19 @@ def _html_class() -> type[Any]:
     return BadgeHTML
 
 
-@functools.cache
-def _font_config() -> Any:
-    # One per process: fontconfig and Pango's font map are set up once, not for every badge.
-    from weasyprint.text.fonts import FontConfiguration
+_per_thread = threading.local()
 
-    return FontConfiguration()
+
+def _font_config() -> Any:
+    # One per thread, kept: fontconfig and Pango's font map are set up once, not for every badge
+    # (Pango's font map is not made to be shared between threads: web servers and the job worker
+    # render in several).
+    config = getattr(_per_thread, "font_config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _per_thread.font_config = FontConfiguration()
+    return config
 
 
 def render_html(badges: Sequence[BadgeText], *, layout: str, face: ForumFace) -> str:
@@ -384,7 +396,7 @@ def _join(parts: Sequence[str], out: str) -> None:
         return
     writer = PdfWriter()
     for part in parts:
-        writer.append(part)
+        writer.append(part, import_outline=False)
     with open(out, "wb") as handle:
         writer.write(handle)
 

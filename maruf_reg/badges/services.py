@@ -105,6 +105,7 @@ def verify_badge(token: str, *, forum_id: int) -> Registration:
 
 
 def check_layout(layout: str) -> None:
+    """SelectionError unless `layout` is one of ours."""
     if layout not in LAYOUTS:
         raise SelectionError(
             N_("Unknown layout %(layout)s: choose one of %(choices)s."),
@@ -151,6 +152,7 @@ def write_badges(
 
 
 def render_options() -> dict[str, Any]:
+    """Worker processes and chunk size for batches (`BADGE_WORKERS`, `BADGE_CHUNK_SIZE`)."""
     config = current_app.config
     options: dict[str, Any] = {}
     if config.get("BADGE_WORKERS"):

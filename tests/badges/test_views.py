@@ -369,3 +369,20 @@ def test_personal_downloads_are_rate_limited(make_app, forum, make_registration)
     registration = make_registration(forum)
     codes = [client.get(f"/r/{registration.manage_token}/badge.pdf").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+@pytest.mark.slow
+def test_badges_render_in_parallel_threads(live_server, forum, make_registration):
+    """A threaded web server renders several badges at once (each thread has its own fonts)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.request import urlopen
+
+    links = [make_registration(forum).manage_token for _ in range(6)]
+
+    def download(link):
+        with urlopen(f"{live_server}/r/{link}/badge.pdf", timeout=60) as response:  # noqa: S310
+            return response.status, response.read()[:5]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(download, links))
+    assert results == [(200, b"%PDF-")] * 6
