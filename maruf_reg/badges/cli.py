@@ -107,8 +107,8 @@ def badges_command(
             )
     except services.BadgeError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(
-        f"{result.count} badges on {result.pages} pages ({layout}) written to {result.path}."
-    )
+    badges = f"{result.count} badge{'s' if result.count != 1 else ''}"
+    pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+    click.echo(f"{badges} on {pages} ({layout}) written to {result.path}.")
     if reprint:
         click.echo("New serials: the badges printed before for these people no longer work.")
