@@ -231,6 +231,9 @@ def _badge_view(
         )
         return classes.size(fit.size_pt)
 
+    # Made now, not when WeasyPrint asks for it: WeasyPrint would draw a badge without its QR
+    # after a failed image; here the failure stops the document.
+    qr_png(badge.token)
     band = layout.band
     band_box = TextBox(0, 0, band.width - 6, band.height * 0.8, band.max_pt, band.min_pt)
     return {
@@ -413,15 +416,20 @@ class _Workers:
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH")])
         )
-        self.processes = [
-            subprocess.Popen(
-                [sys.executable, "-m", "maruf_reg.badges.worker"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                env=env,
-            )
-            for _ in range(count)
-        ]
+        self.processes: list[subprocess.Popen[bytes]] = []
+        try:
+            for _ in range(count):
+                self.processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "maruf_reg.badges.worker"],
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        env=env,
+                    )
+                )
+        except BaseException:
+            self.kill()
+            raise
 
     def _serve(
         self,
