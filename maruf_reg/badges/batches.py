@@ -15,10 +15,9 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import and_, exists, func, insert, or_, select, update
-from sqlalchemy.orm import joinedload
 
 from maruf_reg import audit
-from maruf_reg.badges.content import badge_texts, forum_face
+from maruf_reg.badges.content import HOLDER_COLUMNS, BadgeHolder, forum_face, texts_for
 from maruf_reg.badges.errors import N_, BadgeError, SelectionError, SerialsChanged
 from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
 from maruf_reg.badges.render import release_memory, write_pdf
@@ -31,6 +30,7 @@ from maruf_reg.models import (
     Forum,
     Job,
     JobStatus,
+    Person,
     Registration,
     RegistrationStatus,
     Seat,
@@ -82,18 +82,17 @@ class Selection:
         )
 
 
-def _sort_key(order: str) -> Callable[[Registration], tuple[Any, ...]]:
-    def key(registration: Registration) -> tuple[Any, ...]:
-        person = registration.person
-        family = search_key(person.family_name or person.given_name)
-        given = search_key(person.given_name)
+def _sort_key(order: str) -> Callable[[BadgeHolder], tuple[Any, ...]]:
+    def key(holder: BadgeHolder) -> tuple[Any, ...]:
+        family = search_key(holder.family_name or holder.given_name)
+        given = search_key(holder.given_name)
         if order == "given_name":
-            return (given, family, registration.id)
+            return (given, family, holder.registration_id)
         if order == "organisation":
-            return (search_key(person.organisation), family, given, registration.id)
+            return (search_key(holder.organisation), family, given, holder.registration_id)
         if order == "id":
-            return (registration.id,)
-        return (family, given, registration.id)
+            return (holder.registration_id,)
+        return (family, given, holder.registration_id)
 
     return key
 
@@ -161,19 +160,18 @@ def _selection_filter(forum_id: int, selection: Selection) -> list[Any]:
     return clauses
 
 
-def select_registrations(forum_id: int, selection: Selection) -> list[Registration]:
+def select_holders(forum_id: int, selection: Selection) -> list[BadgeHolder]:
     """The confirmed registrations a batch prints, in its order (names folded: Ö with O)."""
-    registrations = list(
-        db.session.scalars(
-            select(Registration)
-            .options(joinedload(Registration.person))
-            .where(*_selection_filter(forum_id, selection))
-        )
+    rows = db.session.execute(
+        select(*HOLDER_COLUMNS)
+        .join(Person, Registration.person_id == Person.id)
+        .where(*_selection_filter(forum_id, selection))
     )
-    if not registrations:
+    holders = [BadgeHolder(*row) for row in rows]
+    if not holders:
         raise SelectionError(N_("No confirmed registration matches this selection."))
-    registrations.sort(key=_sort_key(selection.order))
-    return registrations
+    holders.sort(key=_sort_key(selection.order))
+    return holders
 
 
 def count_selection(forum_id: int, selection: Selection) -> int:
@@ -214,16 +212,15 @@ def print_batch(
     forum = db.session.get(Forum, forum_id)
     if forum is None:
         raise SelectionError(N_("There is no forum %(id)s."), id=forum_id)
-    registrations = select_registrations(forum_id, selection)
-    total = len(registrations)
-    old_serials = {r.id: r.badge_serial for r in registrations}
+    holders = select_holders(forum_id, selection)
+    total = len(holders)
+    old_serials = {h.registration_id: h.badge_serial for h in holders}
     serials = {r_id: serial + 1 for r_id, serial in old_serials.items()} if reprint else old_serials
-    texts = badge_texts(registrations, serials=serials)
+    texts = texts_for(forum, holders, serials=serials)
     face = forum_face(forum)
     # Render outside any transaction: progress is committed as it goes, and nothing is locked.
-    # The rows are not needed any more: free them while the worker processes render.
     db.session.commit()
-    del registrations, forum
+    del holders, forum
     release_memory()
     if progress:
         progress(0, total)

@@ -47,9 +47,9 @@ def _languages() -> tuple[str, ...]:
     return tuple(current_app.config["LANGUAGES"])
 
 
-def _language(person: Person) -> str:
+def _language(language: str) -> str:
     languages = _languages()
-    return person.language if person.language in languages else languages[0]
+    return language if language in languages else languages[0]
 
 
 @dataclass(frozen=True)
@@ -174,15 +174,75 @@ def _role_line(parts: list[_Part], language: str, labels: _Labels) -> str:
     return f"{role} · {sessions}"
 
 
+@dataclass(frozen=True)
+class BadgeHolder:
+    """What a badge needs of a registration and its person: plain values, so that a batch of
+    thousands is read as rows, not as ORM objects (the process that hands the batch to the
+    rendering processes stays small)."""
+
+    registration_id: int
+    forum_id: int
+    status: RegistrationStatus
+    category: Category
+    badge_serial: int
+    person_id: int | None
+    given_name: str
+    family_name: str
+    organisation: str
+    country: str
+    language: str
+
+    @classmethod
+    def of(cls, registration: Registration) -> BadgeHolder:
+        person = registration.person
+        return cls(
+            registration.id,
+            registration.forum_id,
+            registration.status,
+            registration.category,
+            registration.badge_serial,
+            person.id,
+            person.given_name,
+            person.family_name,
+            person.organisation,
+            person.country,
+            person.language,
+        )
+
+
+#: the columns of a BadgeHolder, in order, for queries that join Registration and Person
+HOLDER_COLUMNS = (
+    Registration.id,
+    Registration.forum_id,
+    Registration.status,
+    Registration.category,
+    Registration.badge_serial,
+    Person.id,
+    Person.given_name,
+    Person.family_name,
+    Person.organisation,
+    Person.country,
+    Person.language,
+)
+
+
 def token_for(registration: Registration, *, serial: int | None = None) -> str:
     """The signed token in the registration's badge QR, for its current serial (or `serial`)."""
-    forum = registration.forum
+    return _token(
+        registration.forum,
+        registration.id,
+        registration.badge_serial if serial is None else serial,
+        registration.category,
+    )
+
+
+def _token(forum: Forum, registration_id: int, serial: int, category: Category) -> str:
     _ensure_forum_keys(forum)
     return tokens.issue(
         forum,
-        registration_id=registration.id,
-        serial=registration.badge_serial if serial is None else serial,
-        category=registration.category,
+        registration_id=registration_id,
+        serial=serial,
+        category=category,
         secret_key=current_app.config["SECRET_KEY"],
     )
 
@@ -207,41 +267,51 @@ def _ensure_forum_keys(forum: Forum) -> None:
 def badge_texts(
     registrations: Sequence[Registration], *, serials: dict[int, int] | None = None
 ) -> list[BadgeText]:
-    """What each registration's badge says, in the person's language, with its token.
+    """What each registration's badge says, in the person's language, with its token."""
+    if not registrations:
+        return []
+    return texts_for(
+        registrations[0].forum, [BadgeHolder.of(r) for r in registrations], serials=serials
+    )
+
+
+def texts_for(
+    forum: Forum, holders: Sequence[BadgeHolder], *, serials: dict[int, int] | None = None
+) -> list[BadgeText]:
+    """What each badge of the forum says, in the person's language, with its token.
 
     `serials` gives the serial to print for some registrations (a reprint's new ones); the others
     print their current serial.
     """
-    if not registrations:
-        return []
-    forum = registrations[0].forum
-    for registration in registrations:
-        if registration.forum_id != forum.id:
+    for holder in holders:
+        if holder.forum_id != forum.id:
             raise BadgeError(N_("All badges of one document must belong to one forum."))
-        if registration.status != RegistrationStatus.CONFIRMED:
-            raise NotConfirmed(registration)
+        if holder.status != RegistrationStatus.CONFIRMED:
+            raise NotConfirmed(holder.registration_id, holder.status, holder.language)
     labels = {language: _labels(language) for language in _languages()}
     colours = band_colours(forum)
-    parts = _parts(forum.id, (r.person_id for r in registrations))
+    parts = _parts(forum.id, (h.person_id for h in holders if h.person_id is not None))
     texts = []
-    for registration in registrations:
-        person = registration.person
-        language = _language(person)
-        category = registration.category.value
+    for holder in holders:
+        language = _language(holder.language)
+        category = Category(holder.category).value
+        serial = (serials or {}).get(holder.registration_id, holder.badge_serial)
         texts.append(
             BadgeText(
-                registration_id=registration.id,
-                token=token_for(registration, serial=(serials or {}).get(registration.id)),
-                given_name=person.given_name,
-                family_name=person.family_name,
-                organisation=person.organisation,
-                country=country_name(person.country, language),
+                registration_id=holder.registration_id,
+                token=_token(forum, holder.registration_id, serial, holder.category),
+                given_name=holder.given_name,
+                family_name=holder.family_name,
+                organisation=holder.organisation,
+                country=country_name(holder.country, language),
                 language=language,
                 category=category,
                 band_label=band_label(category, labels),
                 band_colour=colours[category],
-                role_line=_role_line(parts.get(person.id, []), language, labels[language]),
-                country_code=person.country,
+                role_line=_role_line(
+                    parts.get(holder.person_id or 0, []), language, labels[language]
+                ),
+                country_code=holder.country,
             )
         )
     return texts

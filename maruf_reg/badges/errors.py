@@ -48,15 +48,19 @@ class RegistrationNotFound(BadgeError):
 class NotConfirmed(BadgeError):
     """The registration is pending, waitlisted or cancelled: it has no badge."""
 
-    def __init__(self, registration: Registration) -> None:
+    def __init__(self, registration_id: int, status: RegistrationStatus, language: str) -> None:
         super().__init__(
             N_("Registration %(id)s is %(status)s: only confirmed registrations have a badge."),
-            id=registration.id,
-            status=registration.status.value,
+            id=registration_id,
+            status=status.value,
         )
-        self.status = registration.status
+        self.status = status
         #: the person's language, for the page that says so
-        self.language = registration.person.language
+        self.language = language
+
+    @classmethod
+    def of(cls, registration: Registration) -> NotConfirmed:
+        return cls(registration.id, registration.status, registration.person.language)
 
 
 class RevokedBadge(BadgeError):

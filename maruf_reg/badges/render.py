@@ -37,9 +37,9 @@ from maruf_reg.badges.fit import LINE_HEIGHT, MM, fit_lines
 from maruf_reg.badges.layouts import LAYOUTS, Layout, TextBox
 from maruf_reg.badges.qr import qr_png
 
-#: the folder that holds the maruf_reg package (worker processes import it from there)
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
-TEMPLATES = PACKAGE_ROOT / "templates" / "badges" / "pdf"
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "badges" / "pdf"
+#: the script of a rendering process
+WORKER = Path(__file__).resolve().with_name("worker.py")
 #: badges in one document: larger documents slow down (WeasyPrint's layout grows faster than linear)
 CHUNK_SIZE = 100
 
@@ -405,26 +405,19 @@ def _join(parts: Sequence[str], out: str) -> None:
 
 
 class _Workers:
-    """Worker processes (`python -m maruf_reg.badges.worker`) that render chunks in parallel.
+    """Worker processes (`python .../badges/worker.py`) that render chunks in parallel.
 
     Plain subprocesses rather than a multiprocessing pool: no fork server and no resource tracker
     process beside them (less memory), and nothing inherited from the process that starts them.
     """
 
     def __init__(self, count: int) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH")])
-        )
         self.processes: list[subprocess.Popen[bytes]] = []
         try:
             for _ in range(count):
                 self.processes.append(
-                    subprocess.Popen(
-                        [sys.executable, "-m", "maruf_reg.badges.worker"],
-                        stdin=subprocess.PIPE,
-                        stdout=subprocess.PIPE,
-                        env=env,
+                    subprocess.Popen(  # noqa: S603 (this Python, our script)
+                        [sys.executable, str(WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
                     )
                 )
         except BaseException:

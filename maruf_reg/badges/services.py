@@ -186,7 +186,7 @@ def personal_badge(
     if registration is None:
         raise RegistrationNotFound(N_("This personal link is not valid."))
     if registration.status != RegistrationStatus.CONFIRMED:
-        raise NotConfirmed(registration)
+        raise NotConfirmed.of(registration)
     return registration, render_badges([registration], layout=layout)
 
 
@@ -224,7 +224,7 @@ def reprint(registration_id: int, *, staff_user_id: int | None) -> int:
         begin_write()
         registration = _registration(registration_id)
         if registration.status != RegistrationStatus.CONFIRMED:
-            raise NotConfirmed(registration)
+            raise NotConfirmed.of(registration)
         old = registration.badge_serial
         # One UPDATE that adds 1: two desks reprinting at once get two serials, never the same one.
         serial = db.session.execute(
