@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from maruf_reg.badges import cli  # noqa: F401  (registers `flask badges` on the blueprint)
     from maruf_reg.badges.views import bp
 
     app.register_blueprint(bp)
