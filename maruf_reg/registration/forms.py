@@ -178,7 +178,6 @@ def sessions_field() -> CheckboxList:
         _l("Sessions you would like to attend"),
         coerce=int,
         choices=[],
-        validators=[Optional()],
         invalid_choice_message=_l("Please choose only sessions from the list."),
     )
 

@@ -296,7 +296,10 @@ def import_people(
         person = people.get(row.values["email"])
         if person is None:
             language = "tr" if values.get("country", "TR") == "TR" else "en"
-            person = Person(email=row.values["email"], **{"language": language, **values})
+            blank = dict.fromkeys(
+                ("family_name", "organisation", "position", "country", "phone"), ""
+            )
+            person = Person(email=row.values["email"], **{**blank, "language": language, **values})
             person.refresh_search_key()
             db.session.add(person)
             changed: dict[str, Any] = {"created": True}
