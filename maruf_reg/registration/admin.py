@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from maruf_reg.auth.access import admin_required, role_required
+from maruf_reg.countries import is_country
 from maruf_reg.extensions import db
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Category, Forum, RegistrationStatus, Role, RoleKind, Theme
@@ -27,7 +28,6 @@ from maruf_reg.registration.forms import (
     FilterForm,
     ImportForm,
     InvitationForm,
-    country_options,
     options,
 )
 from maruf_reg.registration.mails import session_when
@@ -61,7 +61,7 @@ def _filters(form: FilterForm) -> services.Filters:
         category=member(Category, form.category.data),
         status=member(RegistrationStatus, form.status.data),
         theme_id=int(theme) if theme.isdigit() else None,
-        country=form.country.data if len(form.country.data or "") == 2 else "",
+        country=form.country.data if is_country(form.country.data or "") else "",
     )
 
 
@@ -78,7 +78,6 @@ def admin_list() -> str:
     form.theme.choices = options(
         [("", _("All themes")), *((str(t.id), t.name(locale)) for t in themes)]
     )
-    form.country.choices = country_options(locale, _("All countries"))
     page = services.search_registrations(
         forum.id, _filters(form), page=request.args.get("page", 1, type=int) or 1
     )
@@ -101,7 +100,6 @@ def admin_detail(registration_id: int) -> str | Response:
         abort(404)
     person = registration.person
     form = AdminEditForm(obj=person)
-    form.country.choices = country_options(locale_code(), "—")
     if not form.is_submitted():
         form.category.data = registration.category.value
     if not _is_admin():

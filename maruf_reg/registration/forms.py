@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     Field,
@@ -22,6 +23,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     InputRequired,
     Length,
@@ -29,9 +31,10 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, html_params
 
-from maruf_reg.countries import country_choices
+from maruf_reg.countries import country_choices, is_country
+from maruf_reg.i18n import locale_code
 from maruf_reg.models import NAME_MAX, Category, RegistrationStatus, RoleKind
 
 TEXT_MAX = 200
@@ -46,13 +49,29 @@ def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
 
 
 @functools.cache
-def _countries(locale: str) -> tuple[SelectChoice, ...]:
-    return tuple(options(country_choices(locale)))
+def _country_options_html(locale: str) -> str:
+    return "".join(
+        f'<option value="{code}">{escape(name)}</option>' for code, name in country_choices(locale)
+    )
 
 
-def country_options(locale: str, empty_label: Any) -> list[SelectChoice]:
-    """Every country, named and sorted in the page's language, after an empty choice."""
-    return [SelectChoice("", empty_label), *_countries(locale)]
+class CountrySelect:
+    """The country list, its 250 options rendered once per language instead of on every page."""
+
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        kwargs.setdefault("id", field.id)
+        options = _country_options_html(locale_code())
+        if field.data:
+            # Only a real code matches an option: anything else posted selects nothing.
+            options = options.replace(
+                f'value="{field.data}">', f'value="{field.data}" selected>', 1
+            )
+        empty = (
+            f'<option value="">{escape(field.choices[0].label) if field.choices else ""}</option>'
+        )
+        # Every piece is escaped above (names) or made of known codes and html_params.
+        html = f"<select {html_params(name=field.name, **kwargs)}>{empty}{options}</select>"
+        return Markup(html)  # noqa: S704
 
 
 LANGUAGE_CHOICES = options([("tr", "Türkçe"), ("en", "English")])
@@ -154,10 +173,27 @@ def phone_field() -> StringField:
     )
 
 
-def country_field(required: bool = True) -> SelectField:
+class KnownCountry:
+    def __call__(self, form: Any, field: Field) -> None:
+        if field.data and not is_country(field.data):
+            raise ValidationError(_l("Please choose a country from the list."))
+
+
+def upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def country_field(required: bool = True, empty_label: Any = None) -> SelectField:
     first = InputRequired(message=_l("Please choose a country.")) if required else Optional()
-    # Choices are set by the view in the page's language.
-    return SelectField(_l("Country"), validators=[first], validate_choice=True, choices=[])
+    # The widget lists every country in the page's language; the validator checks the code.
+    return SelectField(
+        _l("Country"),
+        validators=[first, KnownCountry()],
+        filters=[upper],
+        choices=[SelectChoice("", empty_label or _l("Choose a country"))],
+        validate_choice=False,
+        widget=CountrySelect(),
+    )
 
 
 def language_field() -> RadioField:
@@ -173,12 +209,22 @@ class CheckboxList(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def session_id(value: Any) -> int:
+    """A session id as posted: a positive integer a database column can hold."""
+    number = int(value)
+    if not 0 < number < 2**31:
+        raise ValueError(value)
+    return number
+
+
 def sessions_field() -> CheckboxList:
+    # The template lists the sessions; the service checks the chosen ids (forum, booking, time).
     return CheckboxList(
         _l("Sessions you would like to attend"),
-        coerce=int,
+        coerce=session_id,
         choices=[],
-        invalid_choice_message=_l("Please choose only sessions from the list."),
+        validate_choice=False,
+        invalid_value_message=_l("Please choose only sessions from the list."),
     )
 
 
@@ -194,10 +240,18 @@ class _PersonFields(FlaskForm):
 
 class SignUpForm(_PersonFields):
     email = email_field()
+    # The view lists the forum's categories; the service checks the forum allows the one chosen.
     category = RadioField(
         _l("I register as"),
         choices=[],
-        validators=[InputRequired(message=_l("Please choose one."))],
+        validate_choice=False,
+        validators=[
+            InputRequired(message=_l("Please choose one.")),
+            AnyOf(
+                [c.value for c in Category],
+                message=_l("Please choose one of the categories shown."),
+            ),
+        ],
         default=Category.PARTICIPANT.value,
     )
     sessions = sessions_field()
@@ -293,7 +347,7 @@ class AdminEditForm(FlaskForm):
     email = email_field()
     organisation = text_field(_l("Organisation"))
     position = text_field(_l("Position"))
-    country = country_field(required=False)
+    country = country_field(required=False, empty_label="—")
     phone = phone_field()
     language = language_field()
     category = SelectField(
@@ -318,7 +372,13 @@ class FilterForm(FlaskForm):
         choices=options([("", _l("All statuses")), *STATUS_LABELS.items()]),
     )
     theme = SelectField(_l("Theme"), choices=[])
-    country = SelectField(_l("Country"), choices=[])
+    country = SelectField(
+        _l("Country"),
+        choices=[SelectChoice("", _l("All countries"))],
+        validate_choice=False,
+        filters=[upper],
+        widget=CountrySelect(),
+    )
 
 
 class ImportForm(FlaskForm):

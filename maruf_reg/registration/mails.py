@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from maruf_reg import mail
 from maruf_reg.extensions import db
+from maruf_reg.jobs import huey
 from maruf_reg.models import (
     Forum,
     Registration,
@@ -172,11 +173,25 @@ def queue(message: EmailMessage) -> None:
         log.exception("could not queue mail to %s", message["To"])
 
 
-def send_notice(kind: Notice, registration_id: int, *, session_ids: Sequence[int] = ()) -> None:
-    """Build and queue one notice. Call after the commit of the change it tells about."""
+@huey.app_task(retries=8, retry_delay=30)
+def deliver_notice(kind: str, registration_id: int, session_ids: list[int]) -> None:
+    """The worker's task: build the notice from the registration as it is now, and send it.
+
+    Building here, not in the request, keeps template rendering and MIME encoding off the sign-up
+    path; a failed send is retried by Huey like any mail.
+    """
     registration = _load(registration_id)
     if registration is not None:
-        queue(build_notice(kind, registration, session_ids=session_ids))
+        mail.deliver_now(build_notice(Notice(kind), registration, session_ids=session_ids))
+
+
+def send_notice(kind: Notice, registration_id: int, *, session_ids: Sequence[int] = ()) -> None:
+    """Queue one notice. Call after the commit of the change it tells about."""
+    try:
+        deliver_notice(kind.value, registration_id, list(session_ids))
+    except Exception:
+        # As in `queue`: the change is saved whatever happens to its mail.
+        log.exception("could not queue the %s notice of registration %s", kind, registration_id)
 
 
 def send_promotions(promoted: Sequence[tuple[int, int]]) -> None:

@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from maruf_reg.extensions import db
-from maruf_reg.models import Registration, Seat, SeatStatus, Session, utcnow
+from maruf_reg.models import Registration, Room, Seat, SeatStatus, Session, utcnow
 
 
 class SeatError(Exception):
@@ -70,8 +72,68 @@ def bookable_sessions(forum_id: int, *, now: datetime | None = None) -> list[Ses
                 Session.ends_at > (now or utcnow()),
             )
             .order_by(Session.starts_at, Session.id)
+            .options(joinedload(Session.room))
         )
     )
+
+
+@dataclass(frozen=True)
+class SessionSeats:
+    """A bookable session as a sign-up form lists it: plain values, no ORM object."""
+
+    id: int
+    title_tr: str
+    title_en: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    room: str
+    booked: int
+
+
+def booked_count(session_id: Any) -> Any:
+    """SQL for the number of booked seats of a session (counted in the seats index)."""
+    return (
+        select(func.count())
+        .where(Seat.session_id == session_id, Seat.status == SeatStatus.BOOKED)
+        .correlate_except(Seat)
+        .scalar_subquery()
+    )
+
+
+def seats_overview(forum_id: int, *, extra_ids: Collection[int] = ()) -> list[SessionSeats]:
+    """Bookable sessions (and the sessions `extra_ids`) with their booked seats, in one query."""
+    wanted = (Session.needs_booking.is_(True)) & (Session.ends_at > utcnow())
+    if extra_ids:
+        wanted = wanted | Session.id.in_(list(extra_ids))
+    rows = db.session.execute(
+        select(
+            Session.id,
+            Session.title_tr,
+            Session.title_en,
+            Session.starts_at,
+            Session.ends_at,
+            Session.capacity,
+            Room.name,
+            booked_count(Session.id),
+        )
+        .outerjoin(Room, Room.id == Session.room_id)
+        .where(Session.forum_id == forum_id, wanted)
+        .order_by(Session.starts_at, Session.id)
+    )
+    return [
+        SessionSeats(
+            id=row[0],
+            title_tr=row[1],
+            title_en=row[2],
+            starts_at=row[3],
+            ends_at=row[4],
+            capacity=row[5],
+            room=row[6] or "",
+            booked=row[7] or 0,
+        )
+        for row in rows
+    ]
 
 
 def booked_counts(session_ids: Iterable[int]) -> dict[int, int]:
@@ -118,13 +180,16 @@ def _book_or_waitlist(
     counts = booked_counts(s.id for s in sessions)
     for session in sessions:
         booked = counts.get(session.id, 0) < session.capacity
-        seat = Seat(
-            session_id=session.id,
-            status=SeatStatus.BOOKED if booked else SeatStatus.WAITLISTED,
-            requested_at=now,
-            booked_at=now if booked else None,
+        # Added to the session, not to `registration.seats`: that would load the collection.
+        db.session.add(
+            Seat(
+                registration_id=registration.id,
+                session_id=session.id,
+                status=SeatStatus.BOOKED if booked else SeatStatus.WAITLISTED,
+                requested_at=now,
+                booked_at=now if booked else None,
+            )
         )
-        registration.seats.append(seat)
         (changes.booked if booked else changes.waitlisted).append(session.id)
     return changes
 

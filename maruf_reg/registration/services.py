@@ -221,6 +221,7 @@ def sign_up(forum_id: int, data: SignUp) -> SignUpResult:
                 "waitlisted": changes.waitlisted,
             },
         )
+        registration_id = registration.id
         db.session.commit()
     except IntegrityError:
         # The same address signed up at the same moment in another request: that one won.
@@ -230,8 +231,8 @@ def sign_up(forum_id: int, data: SignUp) -> SignUpResult:
             raise
         send_notice(Notice.LINK, registration.id)
         return SignUpResult(registration.id, created=False)
-    send_notice(Notice.WELCOME, registration.id)
-    return SignUpResult(registration.id, created=True, seats=changes)
+    send_notice(Notice.WELCOME, registration_id)
+    return SignUpResult(registration_id, created=True, seats=changes)
 
 
 def send_link(forum_id: int, email: str) -> bool:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from babel.dates import format_date
 from flask import (
     Blueprint,
     Response,
@@ -20,11 +24,10 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms.fields.choices import SelectChoice
 
 from maruf_reg.extensions import limiter
 from maruf_reg.i18n import locale_code
@@ -39,7 +42,6 @@ from maruf_reg.registration.forms import (
     SessionsForm,
     SignUpForm,
     SpeakerForm,
-    country_options,
     options,
 )
 from maruf_reg.registration.seats import SeatError, SessionNotBookable, SessionsOverlap
@@ -74,10 +76,6 @@ def _forum() -> Forum:
     return forum
 
 
-def _country_choices() -> list[SelectChoice]:
-    return country_options(locale_code(), _("Choose a country"))
-
-
 @bp.app_template_filter("session_when")
 def session_when(session_: Session) -> str:
     """A session's day and hours in the forum's time zone and the page's language."""
@@ -100,15 +98,53 @@ def _seat_error(form: Any, error: SeatError) -> None:
         form.sessions.errors.append(_("One of the chosen sessions cannot be booked any more."))
 
 
-def _session_options(forum_id: int, held: Collection[int] = ()) -> list[tuple[Session, int]]:
-    """Sessions to choose from with their free seats (held ones included even if over)."""
-    found = seats.bookable_sessions(forum_id)
-    missing = set(held) - {s.id for s in found}
-    if missing:
-        found += services.sessions_by_id(missing)
-        found.sort(key=lambda s: (s.starts_at, s.id))
-    booked = seats.booked_counts(s.id for s in found)
-    return [(s, max(0, s.capacity - booked.get(s.id, 0))) for s in found]
+@dataclass(frozen=True)
+class SessionOption:
+    """A session on the sign-up form, formatted once for the page's language."""
+
+    id: int
+    title: str
+    day: str
+    start: str
+    end: str
+    room: str
+    #: seats still free (0: full, a new choice joins the waitlist)
+    free: int
+    #: "12 seats left" or "full: waitlist"
+    seats_label: str
+
+
+@functools.lru_cache(maxsize=256)
+def _day_label(day: date, locale: str) -> str:
+    return format_date(day, "EEEE d MMMM", locale=locale)
+
+
+def _session_options(forum: Forum, held: Collection[int] = ()) -> list[SessionOption]:
+    """Sessions to choose from with their free seats (held ones included even if over).
+
+    One query and plain formatting: the sign-up page is the busiest page of the site.
+    """
+    locale, zone = locale_code(), forum.zone
+    labels: dict[int, str] = {0: _("full: waitlist")}
+    result = []
+    for row in seats.seats_overview(forum.id, extra_ids=held):
+        start, end = row.starts_at.astimezone(zone), row.ends_at.astimezone(zone)
+        free = max(0, row.capacity - row.booked)
+        if free not in labels:
+            labels[free] = ngettext("%(num)d seat left", "%(num)d seats left", free)
+        result.append(
+            SessionOption(
+                id=row.id,
+                title=row.title_en if locale == "en" else row.title_tr,
+                day=_day_label(start.date(), locale),
+                start=f"{start:%H:%M}",
+                end=f"{end:%H:%M}",
+                room=row.room,
+                free=free,
+                seats_label=labels[free],
+            )
+        )
+    return result
 
 
 def _person_details(form: Any) -> services.PersonDetails:
@@ -130,19 +166,12 @@ def _person_details(form: Any) -> services.PersonDetails:
 @limiter.limit(lambda: current_app.config["RATELIMIT_SIGNUP"], methods=["POST"])
 def register() -> str | BaseResponse:
     """The one-step sign-up form."""
-    forum = _forum()
     form = SignUpForm()
-    sessions_ = _session_options(forum.id)
-    form.sessions.choices = options((s.id, s.title(locale_code())) for s, _free in sessions_)
-    form.country.choices = _country_choices()
-    form.category.choices = options(
-        (c, CATEGORY_LABELS[Category(c)])
-        for c in forum.signup_categories
-        if c in Category._value2member_map_
-    )
     if not form.is_submitted():
         form.language.data = locale_code()
-    if forum.registration_open and form.validate_on_submit():
+    # The form is checked before the database is touched: on SQLite a posting request holds the
+    # write lock from its first query, and sign-ups come in rushes.
+    if form.validate_on_submit():
         if form.website.data:
             # A bot filled the hidden field: answer as if all went well, keep nothing.
             return redirect(url_for("registration.sent"))
@@ -155,7 +184,7 @@ def register() -> str | BaseResponse:
             consent_photo=bool(form.consent_photo.data),
         )
         try:
-            services.sign_up(forum.id, data)
+            services.sign_up(_forum().id, data)
         except SeatError as error:
             _seat_error(form, error)
         except services.CategoryNotAllowed:
@@ -163,14 +192,20 @@ def register() -> str | BaseResponse:
         except services.InvalidEmail:
             form.email.errors.append(_("This is not a valid e-mail address."))
         except services.RegistrationClosed:
-            abort(404)
+            form.form_errors.append(_("Registration is closed."))
         else:
             session["signup_email"] = data.email
             return redirect(url_for("registration.sent"))
+    forum = _forum()
+    form.category.choices = options(
+        (c, CATEGORY_LABELS[Category(c)])
+        for c in forum.signup_categories
+        if c in Category._value2member_map_
+    )
     return render_template(
         "registration/register.html",
         form=form,
-        options=sessions_,
+        options=_session_options(forum),
         approval=set(forum.approval_categories or []),
     )
 
@@ -235,7 +270,6 @@ def edit(token: str) -> str | BaseResponse:
     registration = _registration(token)
     person = registration.person
     form = EditForm(obj=person)
-    form.country.choices = _country_choices()
     if not form.is_submitted():
         form.consent_photo.data = registration.consent_photo_at is not None
     if form.validate_on_submit():
@@ -262,9 +296,7 @@ def sessions(token: str) -> str | BaseResponse:
         flash(_("A cancelled registration has no seats."), "error")
         return redirect(url_for("registration.manage", token=token))
     held = {seat.session_id: seat for seat in registration.seats}
-    sessions_ = _session_options(registration.forum_id, set(held))
     form = SessionsForm()
-    form.sessions.choices = options((s.id, s.title(locale_code())) for s, _free in sessions_)
     if not form.is_submitted():
         form.sessions.data = sorted(held)
     if form.validate_on_submit():
@@ -291,7 +323,7 @@ def sessions(token: str) -> str | BaseResponse:
     return render_template(
         "registration/sessions.html",
         form=form,
-        options=sessions_,
+        options=_session_options(registration.forum, set(held)),
         held={sid: seat.status == SeatStatus.BOOKED for sid, seat in held.items()},
         registration=registration,
         token=token,
@@ -371,7 +403,6 @@ def speaker_register() -> str | BaseResponse:
         return render_template("registration/speaker_done.html", invitation=invitation)
     person = services.person_by_email(invitation.email)
     form = SpeakerForm(obj=person)
-    form.country.choices = _country_choices()
     if not form.is_submitted():
         form.given_name.data = form.given_name.data or invitation.given_name
         form.family_name.data = form.family_name.data or invitation.family_name
