@@ -26,7 +26,6 @@ from wtforms.validators import (
     AnyOf,
     DataRequired,
     InputRequired,
-    Length,
     Optional,
     Regexp,
     ValidationError,
@@ -130,8 +129,26 @@ class EmailAddress:
             raise ValidationError(_l("This is not a valid e-mail address.")) from error
 
 
-def too_long(maximum: int) -> Length:
-    return Length(max=maximum, message=_l("At most %(max)d characters, please."))
+class TooLong:
+    """Refuse text longer than `maximum` characters.
+
+    Unlike WTForms' Length, it puts no `maxlength` on the input: a browser would silently cut a
+    pasted name to fit, and names are refused with a message, never cut.
+    """
+
+    def __init__(self, maximum: int) -> None:
+        self.maximum = maximum
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if isinstance(field.data, str) and len(field.data) > self.maximum:
+            raise ValidationError(
+                _l("At most %(max)d characters, please (this has %(length)d).")
+                % {"max": self.maximum, "length": len(field.data)}
+            )
+
+
+def too_long(maximum: int) -> TooLong:
+    return TooLong(maximum)
 
 
 def text_field(label: Any, maximum: int = TEXT_MAX, *, required: bool = False) -> StringField:
@@ -148,7 +165,7 @@ def email_field(label: Any = None) -> StringField:
         label or _l("E-mail"),
         validators=[
             DataRequired(message=_l("Please fill this in.")),
-            Length(max=254, message=_l("At most %(max)d characters, please.")),
+            too_long(254),
             PlainText(),
             EmailAddress(),
         ],
@@ -298,7 +315,7 @@ class SpeakerForm(_PersonFields):
         _l("Short biography in Turkish"),
         validators=[
             Optional(),
-            Length(max=BIO_MAX, message=_l("At most %(max)d characters, please.")),
+            too_long(BIO_MAX),
             PlainText(multiline=True),
         ],
         filters=[strip],
@@ -307,7 +324,7 @@ class SpeakerForm(_PersonFields):
         _l("Short biography in English"),
         validators=[
             Optional(),
-            Length(max=BIO_MAX, message=_l("At most %(max)d characters, please.")),
+            too_long(BIO_MAX),
             PlainText(multiline=True),
         ],
         filters=[strip],

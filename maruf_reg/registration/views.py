@@ -206,7 +206,7 @@ def register() -> str | BaseResponse:
         "registration/register.html",
         form=form,
         options=_session_options(forum),
-        approval=set(forum.approval_categories or []),
+        approval={c: _("confirmed after an organiser's check") for c in forum.approval_categories},
     )
 
 
