@@ -479,6 +479,31 @@ def reactivate(
     send_notice(Notice.WELCOME, registration_id)
 
 
+def fill_from_waitlist(
+    session_id: int, *, staff_user_id: int | None = None
+) -> list[tuple[int, int]]:
+    """Give a session's free seats to its waitlist, in order, and mail those who moved up.
+
+    For the programme's organisers when a session gets a bigger room (its capacity grows).
+    """
+    session = seats.lock_sessions({session_id}).get(session_id)
+    if session is None:
+        db.session.rollback()
+        raise RegistrationError(f"session {session_id} does not exist")
+    promoted = [(seat.registration_id, session_id) for seat in seats.promote_waitlist(session)]
+    if promoted:
+        audit.record(
+            "session.waitlist",
+            obj=session,
+            actor="staff" if staff_user_id else "system",
+            staff_user_id=staff_user_id,
+            details={"promoted": [registration_id for registration_id, _s in promoted]},
+        )
+    db.session.commit()
+    send_promotions(promoted)
+    return promoted
+
+
 def resend(registration_id: int, *, staff_user_id: int) -> None:
     """An organiser or the desk sends a person their personal link again."""
     registration = db.session.get(Registration, registration_id)

@@ -15,6 +15,7 @@ from maruf_reg.models import (
     RegistrationStatus,
     Seat,
     SeatStatus,
+    Session,
 )
 from maruf_reg.registration import services
 from maruf_reg.registration.seats import SessionNotBookable, SessionsOverlap, check_overlaps
@@ -182,3 +183,20 @@ def test_a_cancelled_registration_books_nothing(app, make_registration, programm
     registration = make_registration(programme.forum, status=RegistrationStatus.CANCELLED)
     with app.app_context(), pytest.raises(services.WrongStatus):
         services.change_sessions(registration.id, [programme.morning.id])
+
+
+def test_a_bigger_room_gives_seats_to_the_waitlist(app, make_registration, programme):
+    session = programme.afternoon  # capacity 2
+    ids = [make_registration(programme.forum).id for _ in range(5)]
+    with app.app_context():
+        for registration_id in ids:
+            services.change_sessions(registration_id, [session.id])
+        db.session.get(Session, session.id).capacity = 4
+        db.session.commit()
+        promoted = services.fill_from_waitlist(session.id)
+    assert promoted == [(ids[2], session.id), (ids[3], session.id)]
+    assert booked(app, session.id) == 4
+    import os
+
+    mails = os.listdir(os.path.join(app.instance_path, "outbox"))
+    assert len(mails) == 2  # one for each person who moved up
