@@ -31,7 +31,7 @@ from maruf_reg.registration.forms import (
     options,
 )
 from maruf_reg.registration.mails import session_when
-from maruf_reg.registration.views import bp
+from maruf_reg.registration.views import bp, person_details
 
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -108,15 +108,7 @@ def admin_detail(registration_id: int) -> str | Response:
         try:
             changed = services.update_details(
                 registration.id,
-                services.PersonDetails(
-                    given_name=form.given_name.data,
-                    family_name=form.family_name.data or "",
-                    organisation=form.organisation.data or "",
-                    position=form.position.data or "",
-                    country=form.country.data or "",
-                    phone=form.phone.data or "",
-                    language=form.language.data,
-                ),
+                person_details(form),
                 email=form.email.data,
                 category=Category(form.category.data) if "category" in form else None,
                 actor="staff",

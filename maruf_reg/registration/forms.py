@@ -221,6 +221,30 @@ def language_field() -> RadioField:
     )
 
 
+def consent_data_field() -> BooleanField:
+    return BooleanField(
+        _l(
+            "I agree that my personal data is processed to organise the forum "
+            "(KVKK / GDPR; see the notice above)."
+        ),
+        validators=[DataRequired(message=_l("We cannot register you without this consent."))],
+    )
+
+
+def consent_photo_field() -> BooleanField:
+    return BooleanField(
+        _l("I agree to be photographed and filmed, and that the pictures may be published.")
+    )
+
+
+def bio_field(label: Any) -> TextAreaField:
+    return TextAreaField(
+        label,
+        validators=[Optional(), too_long(BIO_MAX), PlainText(multiline=True)],
+        filters=[strip],
+    )
+
+
 class CheckboxList(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -272,16 +296,8 @@ class SignUpForm(_PersonFields):
         default=Category.PARTICIPANT.value,
     )
     sessions = sessions_field()
-    consent_data = BooleanField(
-        _l(
-            "I agree that my personal data is processed to organise the forum "
-            "(KVKK / GDPR; see the notice above)."
-        ),
-        validators=[DataRequired(message=_l("We cannot register you without this consent."))],
-    )
-    consent_photo = BooleanField(
-        _l("I agree to be photographed and filmed, and that the pictures may be published.")
-    )
+    consent_data = consent_data_field()
+    consent_photo = consent_photo_field()
     # A field people never see; bots that fill every field give themselves away.
     website = StringField(
         _l("Leave this empty"),
@@ -290,9 +306,7 @@ class SignUpForm(_PersonFields):
 
 
 class EditForm(_PersonFields):
-    consent_photo = BooleanField(
-        _l("I agree to be photographed and filmed, and that the pictures may be published.")
-    )
+    consent_photo = consent_photo_field()
 
 
 class SessionsForm(FlaskForm):
@@ -311,35 +325,11 @@ class ResendForm(FlaskForm):
 
 
 class SpeakerForm(_PersonFields):
-    bio_tr = TextAreaField(
-        _l("Short biography in Turkish"),
-        validators=[
-            Optional(),
-            too_long(BIO_MAX),
-            PlainText(multiline=True),
-        ],
-        filters=[strip],
-    )
-    bio_en = TextAreaField(
-        _l("Short biography in English"),
-        validators=[
-            Optional(),
-            too_long(BIO_MAX),
-            PlainText(multiline=True),
-        ],
-        filters=[strip],
-    )
+    bio_tr = bio_field(_l("Short biography in Turkish"))
+    bio_en = bio_field(_l("Short biography in English"))
     photo = FileField(_l("Photo (optional, JPEG or PNG, at most 5 MB)"))
-    consent_data = BooleanField(
-        _l(
-            "I agree that my personal data is processed to organise the forum "
-            "(KVKK / GDPR; see the notice above)."
-        ),
-        validators=[DataRequired(message=_l("We cannot register you without this consent."))],
-    )
-    consent_photo = BooleanField(
-        _l("I agree to be photographed and filmed, and that the pictures may be published.")
-    )
+    consent_data = consent_data_field()
+    consent_photo = consent_photo_field()
 
 
 class InvitationForm(FlaskForm):

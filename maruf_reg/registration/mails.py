@@ -18,7 +18,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from maruf_reg import mail
 from maruf_reg.extensions import db
@@ -33,6 +33,7 @@ from maruf_reg.models import (
     SessionRole,
     SpeakerInvitation,
 )
+from maruf_reg.registration.loading import registration_with_details
 from maruf_reg.web import has_endpoint
 
 log = logging.getLogger(__name__)
@@ -153,15 +154,7 @@ def build_notice(
 
 
 def _load(registration_id: int) -> Registration | None:
-    return db.session.scalar(
-        select(Registration)
-        .where(Registration.id == registration_id)
-        .options(
-            joinedload(Registration.person),
-            joinedload(Registration.forum),
-            selectinload(Registration.seats).joinedload(Seat.session).joinedload(Session.room),
-        )
-    )
+    return db.session.scalar(registration_with_details().where(Registration.id == registration_id))
 
 
 def queue(message: EmailMessage) -> None:

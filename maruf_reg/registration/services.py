@@ -16,7 +16,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager
 
 from maruf_reg import audit
 from maruf_reg.extensions import db
@@ -34,6 +34,7 @@ from maruf_reg.models import (
     utcnow,
 )
 from maruf_reg.registration import seats
+from maruf_reg.registration.loading import registration_with_details
 from maruf_reg.registration.mails import Notice, send_notice, send_promotions
 from maruf_reg.registration.seats import SeatChanges, SessionNotBookable
 from maruf_reg.text import search_key
@@ -253,15 +254,7 @@ def registration_by_token(token: str) -> Registration | None:
     """The registration behind a personal link, with its person, forum and seats; None if unknown."""
     if not TOKEN_RE.match(token):
         return None
-    return db.session.scalar(
-        select(Registration)
-        .where(Registration.manage_token == token)
-        .options(
-            joinedload(Registration.person),
-            joinedload(Registration.forum),
-            selectinload(Registration.seats).joinedload(Seat.session).joinedload(Session.room),
-        )
-    )
+    return db.session.scalar(registration_with_details().where(Registration.manage_token == token))
 
 
 def speaking_roles(registration: Registration) -> list[SessionRole]:
@@ -582,15 +575,7 @@ def search_registrations(
 
 def registration_detail(registration_id: int) -> Registration | None:
     """A registration with everything its organisers' page shows."""
-    return db.session.scalar(
-        select(Registration)
-        .where(Registration.id == registration_id)
-        .options(
-            joinedload(Registration.person),
-            joinedload(Registration.forum),
-            selectinload(Registration.seats).joinedload(Seat.session).joinedload(Session.room),
-        )
-    )
+    return db.session.scalar(registration_with_details().where(Registration.id == registration_id))
 
 
 def audit_trail(registration: Registration) -> list[AuditLog]:

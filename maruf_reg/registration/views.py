@@ -147,7 +147,8 @@ def _session_options(forum: Forum, held: Collection[int] = ()) -> list[SessionOp
     return result
 
 
-def _person_details(form: Any) -> services.PersonDetails:
+def person_details(form: Any) -> services.PersonDetails:
+    """What a person form says about the person (sign-up, edit, speaker, organisers' edit)."""
     return services.PersonDetails(
         given_name=form.given_name.data,
         family_name=form.family_name.data or "",
@@ -177,7 +178,7 @@ def register() -> str | BaseResponse:
             return redirect(url_for("registration.sent"))
         data = services.SignUp(
             email=form.email.data,
-            details=_person_details(form),
+            details=person_details(form),
             category=Category(form.category.data),
             session_ids=tuple(form.sessions.data or ()),
             consent_data=bool(form.consent_data.data),
@@ -275,7 +276,7 @@ def edit(token: str) -> str | BaseResponse:
     if form.validate_on_submit():
         services.update_details(
             registration.id,
-            _person_details(form),
+            person_details(form),
             consent_photo=bool(form.consent_photo.data),
             actor="self",
         )
@@ -413,7 +414,7 @@ def speaker_register() -> str | BaseResponse:
             upload.read(speakers.PHOTO_MAX_BYTES + 1) if isinstance(upload, FileStorage) else None
         )
         profile = speakers.SpeakerProfile(
-            details=_person_details(form),
+            details=person_details(form),
             bio_tr=form.bio_tr.data or "",
             bio_en=form.bio_en.data or "",
             photo=photo or None,
