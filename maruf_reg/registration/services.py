@@ -36,7 +36,7 @@ from maruf_reg.models import (
 from maruf_reg.registration import seats
 from maruf_reg.registration.loading import registration_with_details
 from maruf_reg.registration.mails import Notice, send_notice, send_promotions
-from maruf_reg.registration.seats import SeatChanges, SessionNotBookable
+from maruf_reg.registration.seats import SeatChanges, SeatError, SessionNotBookable
 from maruf_reg.text import search_key
 
 #: what a personal-link token may look like; anything else is refused before a database lookup
@@ -181,7 +181,12 @@ def sign_up(forum_id: int, data: SignUp) -> SignUpResult:
     if data.category.value not in (forum.signup_categories or []):
         raise CategoryNotAllowed(f"{data.category.value} cannot be chosen on the sign-up form")
     email = normalise_email(data.email)
-    chosen = sessions_for_booking(forum_id, data.session_ids)
+    try:
+        chosen = sessions_for_booking(forum_id, data.session_ids)
+    except SeatError:
+        # Release the write lock (SQLite) before the form is shown again.
+        db.session.rollback()
+        raise
     try:
         person, registration = _find(forum_id, email)
         if registration is not None:
@@ -346,7 +351,11 @@ def change_sessions(
         db.session.rollback()
         raise WrongStatus("a cancelled registration books no seats")
     held = {seat.session_id for seat in registration.seats}
-    wanted = sessions_for_booking(registration.forum_id, session_ids, held=held)
+    try:
+        wanted = sessions_for_booking(registration.forum_id, session_ids, held=held)
+    except SeatError:
+        db.session.rollback()  # the row lock is not kept while the form is shown again
+        raise
     changes = seats.replace_seats(registration, wanted)
     if changes.released or changes.booked or changes.waitlisted:
         audit.record(

@@ -44,6 +44,7 @@ from maruf_reg.registration.forms import (
     SpeakerForm,
     options,
 )
+from maruf_reg.registration.mails import session_when
 from maruf_reg.registration.seats import SeatError, SessionNotBookable, SessionsOverlap
 
 bp = Blueprint("registration", __name__, cli_group=None)
@@ -76,12 +77,10 @@ def _forum() -> Forum:
     return forum
 
 
-@bp.app_template_filter("session_when")
-def session_when(session_: Session) -> str:
+@bp.app_template_filter("registration_when")
+def registration_when(session_: Session) -> str:
     """A session's day and hours in the forum's time zone and the page's language."""
-    from maruf_reg.registration.mails import session_when as when
-
-    return when(session_, session_.forum, locale_code())
+    return session_when(session_, session_.forum, locale_code())
 
 
 def _seat_error(form: Any, error: SeatError) -> None:

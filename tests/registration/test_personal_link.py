@@ -262,3 +262,16 @@ def test_the_badge_link_appears_once_badges_are_served(
     assert "yaka kartı" in turkish.split("badge.pdf")[1].split("</a>")[0]
     waiting = client.get(f"/r/{pending.manage_token}").get_data(as_text=True)
     assert "badge.pdf" not in waiting
+
+
+def test_the_mail_links_the_badge_once_confirmed(mail_app, mailbox, programme):
+    mail_app.add_url_rule("/r/<token>/badge.pdf", "badges.personal_badge", lambda token: "pdf")
+    client = mail_app.test_client()
+    sign_up_by_mail(client, email="badge@example.org", language="en")
+    sign_up_by_mail(client, email="press@example.org", language="en", category="press")
+    confirmed, pending = mailbox.wait_for(2)
+    link = personal_path(confirmed)
+    assert f"http://localhost{link}/badge.pdf" in text_of(confirmed)
+    assert f'href="http://localhost{link}/badge.pdf"' in html_of(confirmed)
+    assert "badge.pdf" not in text_of(pending)
+    assert pending["Subject"] == "We have received your registration for Marmara Urban Forum"
