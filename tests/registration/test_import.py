@@ -186,3 +186,15 @@ def test_the_import_page(app, client, login, forum):
         data={"csrf_token": csrf_from(page), "file": "just text", "category": "participant"},
     )
     assert empty.status_code == 200 and 'class="errors"' in empty.get_data(as_text=True)
+
+
+def test_send_mail_gives_new_people_their_link(app, runner, forum, tmp_path):
+    import os
+
+    path = write(tmp_path, "people.csv", GOOD.encode())
+    result = runner.invoke(args=["import-people", str(path), "--send-mail"])
+    assert result.exit_code == 0, result.output
+    assert len(os.listdir(os.path.join(app.instance_path, "outbox"))) == 3
+    again = runner.invoke(args=["import-people", str(path), "--send-mail"])
+    assert again.exit_code == 0
+    assert len(os.listdir(os.path.join(app.instance_path, "outbox"))) == 3  # nobody new
