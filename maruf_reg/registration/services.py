@@ -28,9 +28,9 @@ from maruf_reg.models import (
     Registration,
     RegistrationStatus,
     Seat,
-    SeatStatus,
     Session,
     SessionRole,
+    StaffUser,
     utcnow,
 )
 from maruf_reg.registration import seats
@@ -587,43 +587,18 @@ def registration_detail(registration_id: int) -> Registration | None:
     return db.session.scalar(registration_with_details().where(Registration.id == registration_id))
 
 
-def audit_trail(registration: Registration) -> list[AuditLog]:
-    """What happened to a registration, newest first."""
-    return list(
-        db.session.scalars(
-            select(AuditLog)
-            .where(
-                AuditLog.object_type == "registration",
-                AuditLog.object_id == registration.id,
-            )
-            .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+def audit_trail(registration: Registration) -> list[tuple[AuditLog, str | None]]:
+    """What happened to a registration, newest first, with the e-mail of the staff user who did it."""
+    rows = db.session.execute(
+        select(AuditLog, StaffUser.email)
+        .outerjoin(StaffUser, StaffUser.id == AuditLog.staff_user_id)
+        .where(
+            AuditLog.object_type == "registration",
+            AuditLog.object_id == registration.id,
         )
-    )
-
-
-def seats_summary(forum_id: int) -> list[tuple[Session, int, int]]:
-    """Bookable sessions with their booked and waitlisted counts."""
-    sessions = seats.bookable_sessions(forum_id)
-    booked = seats.booked_counts(s.id for s in sessions)
-    waiting = dict(
-        db.session.execute(
-            select(Seat.session_id, func.count())
-            .where(
-                Seat.session_id.in_([s.id for s in sessions]),
-                Seat.status == SeatStatus.WAITLISTED,
-            )
-            .group_by(Seat.session_id)
-        ).all()
-    )
-    return [(s, booked.get(s.id, 0), waiting.get(s.id, 0)) for s in sessions]
-
-
-def sessions_by_id(session_ids: Collection[int]) -> list[Session]:
-    return list(
-        db.session.scalars(
-            select(Session).where(Session.id.in_(list(session_ids))).order_by(Session.starts_at)
-        )
-    )
+        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+    ).all()
+    return [(row[0], row[1]) for row in rows]
 
 
 def person_by_email(email: str) -> Person | None:
