@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
@@ -118,6 +119,26 @@ def _day_label(day: date, locale: str) -> str:
     return format_date(day, "EEEE d MMMM", locale=locale)
 
 
+#: how long the sign-up form may show the same seat counts. Bookings never rely on them (they
+#: count under a lock); a rush of sign-ups then costs one seat-count query per worker per second.
+SESSION_LIST_SECONDS = 1.0
+_session_lists: dict[tuple[int, str, str], tuple[float, list[SessionOption]]] = {}
+
+
+def _sign_up_options(forum: Forum) -> list[SessionOption]:
+    """The sign-up form's session list, kept for a second (see SESSION_LIST_SECONDS)."""
+    key = (forum.id, forum.created_at.isoformat(), locale_code())
+    now = time.monotonic()
+    kept = _session_lists.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    options = _session_options(forum)
+    if len(_session_lists) > 64:  # a long-running process serves few forums and two languages
+        _session_lists.clear()
+    _session_lists[key] = (now + SESSION_LIST_SECONDS, options)
+    return options
+
+
 def _session_options(forum: Forum, held: Collection[int] = ()) -> list[SessionOption]:
     """Sessions to choose from with their free seats (held ones included even if over).
 
@@ -205,7 +226,7 @@ def register() -> str | BaseResponse:
     return render_template(
         "registration/register.html",
         form=form,
-        options=_session_options(forum),
+        options=_sign_up_options(forum),
         approval={c: _("confirmed after an organiser's check") for c in forum.approval_categories},
     )
 

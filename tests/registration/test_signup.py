@@ -242,3 +242,21 @@ def test_two_simultaneous_sign_ups_with_one_address_make_one_registration(
     assert len(rows(app, select(Person))) == 1
     assert len(rows(app, select(Registration))) == 1
     assert len(rows(app, select(Seat))) == 1
+
+
+def test_the_seat_counts_on_the_form_are_kept_briefly(client, sign_up, programme, monkeypatch):
+    from maruf_reg.registration import views
+
+    def seats_left() -> str:
+        page = client.get("/register", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        return page.split("Urban Renewal Workshop")[1].split("</li>")[0]
+
+    monkeypatch.setattr(views, "SESSION_LIST_SECONDS", 3600.0)
+    assert "2 seats left" in seats_left()
+    sign_up(email="one@example.org", sessions=[programme.afternoon.id])
+    assert "2 seats left" in seats_left()  # the kept list
+    monkeypatch.setattr(views, "SESSION_LIST_SECONDS", 0.0)
+    views._session_lists.clear()
+    assert "1 seat left" in seats_left()
+    sign_up(email="two@example.org", sessions=[programme.afternoon.id])
+    assert "full: waitlist" in seats_left()
