@@ -31,11 +31,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "MARUF_SECRET_KEY is not set: set it in the environment or in instance/config.py "
             "(`make run` generates one for a development machine)."
         )
+    # The instance folder holds the SQLite database, Huey's queue, the outbox and generated files.
+    os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
             "sqlite:///" + os.path.join(app.instance_path, "maruf.sqlite3")
         )
 
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = str(app.config["BASE_URL"]).startswith("https://")
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     if not app.config["RATELIMIT_STORAGE_URI"]:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
 

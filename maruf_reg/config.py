@@ -7,6 +7,8 @@ SECRET_KEY = ""
 # Redis for Huey's queue and the rate limiter. Empty: Huey keeps its queue in SQLite in the instance
 # folder and the rate limiter counts in memory.
 REDIS_URL = ""
+# Name of the job queue (a prefix of its keys in Redis).
+HUEY_NAME = "maruf"
 # Run background jobs inline instead of queueing them (tests, one-off scripts).
 HUEY_IMMEDIATE = False
 
@@ -28,10 +30,10 @@ FORUM_SLUG = ""
 LANGUAGES = ("tr", "en")
 BABEL_DEFAULT_LOCALE = "tr"
 
-# Staff cookies: HttpOnly and SameSite always; Secure when served over https (set True in production).
+# Staff cookies: HttpOnly and SameSite always; Secure (and HSTS) when BASE_URL is https, unless set.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = False
+SESSION_COOKIE_SECURE = None
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 PERMANENT_SESSION_LIFETIME = 12 * 3600
@@ -46,6 +48,9 @@ RATELIMIT_SIGNUP = "20 per minute;200 per hour"
 RATELIMIT_RESEND = "5 per minute;30 per hour"
 RATELIMIT_LOGIN = "10 per minute;100 per hour"
 RATELIMIT_SEARCH = "120 per minute"
+
+# Werkzeug's password hash for staff users (tests use a cheap one).
+PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)
 
 # Uploaded speaker photos.
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024

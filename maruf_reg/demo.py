@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from maruf_reg import demo_data
 from maruf_reg.auth import services as auth_services
@@ -421,6 +421,10 @@ def build_demo(
     points = _points(forum, sessions)
     scan_rows = _scans(forum, points, booked_by_registration, scans, rng)
     _insert(Scan, scan_rows)
+    db.session.commit()
+    # Fresh planner statistics: after a bulk load they still describe empty tables, and the first
+    # pages would get plans that scan every registration (24 ms instead of 0.1 ms on PostgreSQL).
+    db.session.execute(text("ANALYZE"))
     db.session.commit()
     return DemoResult(forum.id, len(sessions), speakers, participants, len(seats), len(scan_rows))
 

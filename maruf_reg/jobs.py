@@ -33,6 +33,7 @@ class FlaskHuey(Huey):  # type: ignore[misc]
             self.immediate = True  # Huey switches to its in-memory storage.
             return
         self._immediate = False
+        self.name = app.config["HUEY_NAME"]
         if app.config["REDIS_URL"]:
             self.storage = RedisStorage(self.name, url=app.config["REDIS_URL"])
         else:

@@ -134,6 +134,8 @@ def _test_config(url: str, **overrides: Any) -> dict[str, Any]:
         "BASE_URL": "http://localhost",
         "FORUM_SLUG": "",
         "SERVER_NAME": None,
+        # Staff passwords: scrypt costs 0.2 s a hash; the tests log in hundreds of times.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         **overrides,
     }
 

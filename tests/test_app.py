@@ -99,3 +99,52 @@ def test_front_page_shows_the_forum(client, forum):
     assert "Marmara Urban Forum" in page
     page = client.get("/", headers={"Accept-Language": "tr"}).get_data(as_text=True)
     assert "Marmara Kentsel Forumu" in page
+
+
+def test_cookies_are_secure_when_the_site_is_https(make_app, make_staff):
+    app = make_app(BASE_URL="https://register.example.org")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    client = app.test_client()
+    page = client.get("/login", base_url="https://localhost")
+    from tests.conftest import csrf_from
+
+    with app.app_context():
+        from maruf_reg.auth import services
+        from maruf_reg.models import Role
+
+        services.create_user("a@example.org", role=Role.ADMIN, password="correct horse battery")
+    response = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "email": "a@example.org",
+            "password": "correct horse battery",
+        },
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/login"},  # Flask-WTF checks it over https
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_login_is_rate_limited(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="3 per minute")
+    client = app.test_client()
+    statuses = []
+    for _ in range(5):
+        page = client.get("/login")
+        from tests.conftest import csrf_from
+
+        statuses.append(
+            client.post(
+                "/login",
+                data={
+                    "csrf_token": csrf_from(page.get_data(as_text=True)),
+                    "email": "x@example.org",
+                    "password": "wrong password",
+                },
+            ).status_code
+        )
+    assert statuses == [200, 200, 200, 429, 429]

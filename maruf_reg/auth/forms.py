@@ -3,14 +3,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from maruf_reg.models import Role
 
 ROLE_CHOICES = [
-    (Role.ADMIN.value, _l("Organiser (admin)")),
-    (Role.DESK.value, _l("Badge desk")),
-    (Role.DOOR.value, _l("Door")),
+    SelectChoice(Role.ADMIN.value, _l("Organiser (admin)")),
+    SelectChoice(Role.DESK.value, _l("Badge desk")),
+    SelectChoice(Role.DOOR.value, _l("Door")),
 ]
 
 

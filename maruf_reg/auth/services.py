@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from maruf_reg.caching import AppCache
 from maruf_reg.extensions import db
 from maruf_reg.models import ApiToken, Role, StaffUser, utcnow
 
-# Checked against when the e-mail is unknown, so that a wrong address costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 PASSWORD_MIN = 10
 
 
@@ -47,6 +48,16 @@ def normalise_email(email: str) -> str:
         raise AuthError(str(error)) from error
 
 
+def _hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """Checked against when the e-mail is unknown: a wrong address costs as long as a wrong password."""
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -61,9 +72,7 @@ def create_user(
     password = password or secrets.token_urlsafe(12)
     if len(password) < PASSWORD_MIN:
         raise AuthError(f"the password must have at least {PASSWORD_MIN} characters")
-    user = StaffUser(
-        email=address, name=name, role=role, password_hash=generate_password_hash(password)
-    )
+    user = StaffUser(email=address, name=name, role=role, password_hash=_hash_password(password))
     db.session.add(user)
     db.session.commit()
     return user, password
@@ -72,7 +81,7 @@ def create_user(
 def set_password(user: StaffUser, password: str) -> None:
     if len(password) < PASSWORD_MIN:
         raise AuthError(f"the password must have at least {PASSWORD_MIN} characters")
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = _hash_password(password)
     db.session.commit()
 
 
@@ -82,7 +91,7 @@ def authenticate(email: str, password: str) -> StaffUser | None:
         select(StaffUser).where(StaffUser.email == email.strip().lower())
     )
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
@@ -108,9 +117,20 @@ def create_token(
 
 
 def revoke_token(token: ApiToken) -> None:
+    """Revoke a token: at once in this process, within TOKEN_CACHE_SECONDS in the others."""
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()
+    _principals.clear()
+
+
+# Scanner devices send a token with every scan: known tokens are remembered for a few seconds, so
+# a scan costs no query for it. A revocation clears this process's memory at once; other app
+# processes forget within TOKEN_CACHE_SECONDS.
+TOKEN_CACHE_SECONDS = 10
+_principals: AppCache[str, TokenPrincipal] = AppCache(
+    "tokens", maxsize=4096, ttl=TOKEN_CACHE_SECONDS
+)
 
 
 def principal_for_token(token: str) -> TokenPrincipal | None:
@@ -118,9 +138,20 @@ def principal_for_token(token: str) -> TokenPrincipal | None:
 
     The token is hashed before the lookup, so the comparison in the index leaks nothing of it.
     """
+    digest = hash_token(token)
+    known = _principals.get(digest)
+    if known is not None:
+        return known
+    principal = _lookup_principal(digest)
+    if principal is not None:
+        _principals.set(digest, principal)
+    return principal
+
+
+def _lookup_principal(digest: str) -> TokenPrincipal | None:
     row = db.session.execute(
         select(ApiToken.id, ApiToken.role, ApiToken.name, ApiToken.revoked_at).where(
-            ApiToken.token_hash == hash_token(token)
+            ApiToken.token_hash == digest
         )
     ).first()
     if row is None or row.revoked_at is not None:

@@ -6,6 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from maruf_reg.checkin.api import api
     from maruf_reg.checkin.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(api)

@@ -127,6 +127,9 @@ class Registration(Model):
         CheckConstraint("badge_serial >= 1", name="badge_serial_positive"),
         Index("ix_registrations_forum_status", "forum_id", "status", "category"),
         Index("ix_registrations_forum_created", "forum_id", "created_at"),
+        # Reports: sign-ups per day and category, countries of active registrations (index-only).
+        Index("ix_registrations_forum_created_category", "forum_id", "created_at", "category"),
+        Index("ix_registrations_forum_status_person", "forum_id", "status", "person_id"),
     )
 
     @property

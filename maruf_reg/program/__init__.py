@@ -6,6 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    # The organisers' pages add their routes to the blueprint when imported.
+    from maruf_reg.program import admin, setup  # noqa: F401
     from maruf_reg.program.views import bp
 
     app.register_blueprint(bp)

@@ -1,0 +1,395 @@
+"""Check-in throughput on a real server: scans and name searches over 50,000 demo people.
+
+    .venv/bin/python bench/scans.py                      # SQLite (a fresh database in /tmp)
+    .venv/bin/python bench/scans.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/scans.py --requests 1000      # a quicker run
+
+It seeds a database with `flask demo --participants 50000` (PostgreSQL: a database of its own,
+dropped at the end), serves the app with gunicorn (2 workers), and drives it with 8 and 32
+concurrent clients (threads, one keep-alive connection each): first scans (each badge once),
+repeat scans (the same badges again: already in) and name searches. In the same run it serves a
+bare Flask route doing one indexed INSERT, the same way, as the ceiling. Prints req/s and
+p50/p95/p99 per case. Goals: first scans ≥ 450/s, p99 ≤ 25 ms at 8 clients and ≥ 50 % of the
+ceiling; name search ≥ 300/s, p99 ≤ 30 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+SECRET = "bench-" + secrets.token_hex(16)
+PARTICIPANTS = 50_000
+
+
+# --- the ceiling: a bare Flask route doing one indexed INSERT -------------------------------------
+
+
+def ceiling_app() -> Any:
+    """A tiny app served like the real one: POST /ping inserts one row with a unique uuid."""
+    from flask import Flask, request
+    from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, event
+
+    url = os.environ["CEILING_DATABASE_URL"]
+    engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
+    if url.startswith("sqlite"):
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, _record: Any) -> None:
+            connection.isolation_level = None
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
+                connection.execute(f"PRAGMA {pragma}")
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    metadata = MetaData()
+    pings = Table(
+        "pings",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("uuid", String(64), unique=True),
+        Column("at", DateTime),
+    )
+    metadata.create_all(engine)
+    app = Flask("ceiling")
+
+    @app.post("/ping")
+    def ping() -> Any:
+        body = request.get_json()
+        with engine.begin() as connection:
+            connection.execute(pings.insert().values(uuid=body["uuid"], at=datetime.now(UTC)))
+        return {"ok": True}
+
+    return app
+
+
+# --- servers ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(app_spec: str, env: dict[str, str], chdir: Path | None = None) -> Iterator[int]:
+    port = free_port()
+    args = [
+        str(VENV_BIN / "gunicorn"),
+        "-w",
+        "2",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+    ]
+    if chdir:
+        args += ["--chdir", str(chdir)]
+    process = subprocess.Popen([*args, app_spec], env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"{app_spec} did not start")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+# --- load ----------------------------------------------------------------------------------------
+
+
+def drive(
+    port: int,
+    clients: int,
+    requests: list[tuple[str, str, bytes | None, dict[str, str]]],
+    check: Callable[[int, bytes], bool],
+) -> dict[str, float]:
+    """Send the requests from `clients` threads (keep-alive); latency of each, in ms."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    cursor = iter(requests)
+    barrier = threading.Barrier(clients)
+
+    def worker() -> None:
+        nonlocal errors
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine: list[float] = []
+        bad = 0
+        barrier.wait()
+        while True:
+            with lock:
+                item = next(cursor, None)
+            if item is None:
+                break
+            method, path, body, headers = item
+            began = time.perf_counter()
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+            mine.append((time.perf_counter() - began) * 1000)
+            if not check(response.status, data):
+                bad += 1
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))]
+
+    return {
+        "n": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50": pct(0.50),
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+        "errors": errors,
+    }
+
+
+def report(label: str, clients: int, result: dict[str, float], goal: str = "") -> None:
+    print(
+        f"{label:<22} {clients:>3} clients  {result['n']:>6.0f} req  {result['rps']:>8.1f} req/s  "
+        f"p50 {result['p50']:>6.1f} ms  p95 {result['p95']:>6.1f} ms  p99 {result['p99']:>6.1f} ms"
+        f"  errors {result['errors']:.0f}  {goal}",
+        flush=True,
+    )
+
+
+# --- the database ---------------------------------------------------------------------------------
+
+
+def make_database(url: str | None, work: Path) -> tuple[str, Callable[[], None]]:
+    """A new empty database: a SQLite file, or a PostgreSQL database dropped by the cleanup."""
+    if not url:
+        return f"sqlite:///{work / 'bench.sqlite3'}", lambda: None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"maruf_bench_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
+
+
+def flask(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "maruf_reg", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def prepare(env: dict[str, str], database_url: str, first: int) -> dict[str, Any]:
+    """Seed the demo, make tokens and badges; returns what the load needs."""
+    began = time.perf_counter()
+    flask(env, "init-db")
+    print(flask(env, "demo", "--participants", str(PARTICIPANTS)).splitlines()[0], flush=True)
+    door = flask(env, "create-token", "--role", "door", "--name", "bench").strip().splitlines()[-1]
+    desk = flask(env, "create-token", "--role", "desk", "--name", "bench").strip().splitlines()[-1]
+    os.environ.update({k: v for k, v in env.items() if k.startswith("MARUF_")})
+    sys.path.insert(0, str(ROOT))
+    from sqlalchemy import select
+
+    from maruf_reg import create_app
+    from maruf_reg.badges import tokens
+    from maruf_reg.extensions import db
+    from maruf_reg.models import CheckInPoint, Forum, Person, PointKind, Registration
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET})
+    with app.app_context():
+        forum = db.session.scalars(select(Forum)).one()
+        entrance = db.session.scalars(
+            select(CheckInPoint).where(CheckInPoint.kind == PointKind.ENTRANCE).limit(1)
+        ).one()
+        rows = db.session.execute(
+            select(Registration.id, Registration.badge_serial, Registration.category)
+            .where(Registration.status == "confirmed")
+            .order_by(Registration.id)
+            .limit(first)
+        ).all()
+        badges = [
+            tokens.issue(
+                forum,
+                registration_id=row.id,
+                serial=row.badge_serial,
+                category=row.category,
+                secret_key=SECRET,
+            )
+            for row in rows
+        ]
+        family = list(db.session.scalars(select(Person.family_name).limit(5000)))
+        given = list(db.session.scalars(select(Person.given_name).limit(5000)))
+        db.engine.dispose()
+    print(f"Prepared in {time.perf_counter() - began:.1f} s: {len(badges)} badges.", flush=True)
+    return {
+        "door": door,
+        "desk": desk,
+        "point": entrance.id,
+        "badges": badges,
+        "names": family + given,
+    }
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def scan_requests(
+    badges: list[str], point: int, token: str
+) -> list[tuple[str, str, bytes | None, dict[str, str]]]:
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return [
+        (
+            "POST",
+            "/api/v1/scans",
+            json.dumps(
+                {
+                    "token": badge,
+                    "point": point,
+                    "uuid": str(uuid.uuid4()),
+                    "scanned_at": now,
+                    "device": "bench",
+                }
+            ).encode(),
+            headers,
+        )
+        for badge in badges
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="a PostgreSQL server URL (default: SQLite)")
+    parser.add_argument("--requests", type=int, default=3000, help="requests per case")
+    options = parser.parse_args()
+    per_case = options.requests
+    work = Path(tempfile.mkdtemp(prefix="maruf-bench-"))
+    (work / "instance").mkdir()
+    database_url, drop = make_database(options.database_url, work)
+    ceiling_url, drop_ceiling = make_database(options.database_url, work / "c")
+    if ceiling_url.startswith("sqlite"):
+        (work / "c").mkdir()
+        ceiling_url = f"sqlite:///{work / 'ceiling.sqlite3'}"
+    env = {
+        **os.environ,
+        "MARUF_INSTANCE_PATH": str(work / "instance"),
+        "MARUF_SECRET_KEY": SECRET,
+        "MARUF_DATABASE_URL": database_url,
+        "MARUF_RATELIMIT_ENABLED": "false",
+        "CEILING_DATABASE_URL": ceiling_url,
+    }
+    engine = "PostgreSQL" if options.database_url else "SQLite"
+    print(f"Check-in bench on {engine}, {PARTICIPANTS:,} participants, gunicorn 2 workers.")
+    try:
+        seed = prepare(env, database_url, first=2 * per_case)
+        badges: list[str] = seed["badges"]
+        ok_scan = lambda status, body: status == 200  # noqa: E731
+        results: dict[tuple[str, int], dict[str, float]] = {}
+        with gunicorn("scans:ceiling_app()", env, chdir=ROOT / "bench") as port:
+            for clients in (8, 32):
+                pings = [
+                    ("POST", "/ping", json.dumps({"uuid": str(uuid.uuid4())}).encode(),
+                     {"Content-Type": "application/json"})
+                    for _ in range(per_case)
+                ]  # fmt: skip
+                results[("ceiling", clients)] = drive(port, clients, pings, ok_scan)
+                report("ceiling (1 INSERT)", clients, results[("ceiling", clients)])
+        with gunicorn("maruf_reg:create_app()", env) as port:
+            for clients, chunk in ((8, badges[:per_case]), (32, badges[per_case:])):
+                first = drive(
+                    port,
+                    clients,
+                    scan_requests(chunk, seed["point"], seed["door"]),
+                    lambda s, b: s == 200 and b'"outcome":"admitted"' in b,
+                )
+                results[("first", clients)] = first
+                share = first["rps"] / results[("ceiling", clients)]["rps"] * 100
+                goal = ""
+                if clients == 8:
+                    met = first["rps"] >= 450 and first["p99"] <= 25 and share >= 50
+                    goal = f"[{share:.0f}% of ceiling; goal ≥450/s, p99 ≤25 ms, ≥50%: {'met' if met else 'NOT met'}]"
+                else:
+                    goal = f"[{share:.0f}% of ceiling]"
+                report("first scans", clients, first, goal)
+            for clients, chunk in ((8, badges[:per_case]), (32, badges[per_case:])):
+                repeat = drive(
+                    port,
+                    clients,
+                    scan_requests(chunk, seed["point"], seed["door"]),
+                    lambda s, b: s == 200 and b'"outcome":"already_in"' in b,
+                )
+                report("repeat scans", clients, repeat)
+            rng = random.Random(2019)
+            headers = {"Authorization": f"Bearer {seed['desk']}"}
+            for clients in (8, 32):
+                searches = [
+                    ("GET", f"/api/v1/people?q={quote(rng.choice(seed['names']))}", None, headers)
+                    for _ in range(per_case)
+                ]
+                result = drive(port, clients, searches, lambda s, b: s == 200)
+                goal = ""
+                if clients == 8:
+                    met = result["rps"] >= 300 and result["p99"] <= 30
+                    goal = f"[goal ≥300/s, p99 ≤30 ms: {'met' if met else 'NOT met'}]"
+                report("name search", clients, result, goal)
+    finally:
+        drop()
+        drop_ceiling()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

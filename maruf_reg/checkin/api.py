@@ -1,0 +1,309 @@
+"""The check-in JSON API under /api/v1, as DESIGN.md pins it, and what it adds.
+
+Who may call it: a bearer token (`Authorization: Bearer …`) or a logged-in staff session; a
+session's POSTs carry its CSRF token in the `X-CSRFToken` header (the blueprint is exempt from the
+form CSRF check and checks the header itself). Scanning, points, bundles and counts: door and desk
+(and admin); people search: desk (and admin) — door devices search their bundle.
+Malformed requests get 400 `{"error": …}`, never 500; bodies over 64 KiB (a batch: 4 MiB) get 413;
+an unknown point 404; every scan outcome is a 200.
+
+POST /api/v1/scans — `{"token", "point", "uuid", "scanned_at", "device"}`; `device` may be left out.
+Optional fields: `"direction": "in"|"out"` (out only at points that count exits, else 400),
+`"offline": true` (scanned on an offline device: judged as of `scanned_at`), `"forced": true` (the
+device let the person in already: stored as admitted, flagged, even when the rules refuse).
+Answer: `{"outcome", "person", "previous", "reason", "forced"}` — `person` is
+`{"id" (the registration id, as badge tokens carry it), "given_name", "family_name", "name",
+"category", "organisation", "country"}` or null; `reason` a code or null: `unreadable`,
+`bad_signature` (invalid); `no_registration` (unknown); `cancelled`, `not_confirmed`, `replaced`
+(revoked); `category`, `no_seat` (not_allowed); on a forced admission, what the rules would have said
+(`already_in` or one of the above). Outcome `exited` answers an exit.
+
+POST /api/v1/scans/batch — `{"scans": [...]}` (at most 1000; items default to `"offline": true`) →
+`{"results": [...]}`, each the answer a single POST gives (byte for byte the stored one).
+
+GET /api/v1/points/<id>/bundle — `{"point", "public_key" (hex of the raw 32-byte Ed25519 key),
+"revoked": [{"id", "serial"}] (registration `id` admits only badge `serial`; null: none — cancelled
+or not confirmed; a registration not listed admits serial 1 only), "people": [{"id", "name",
+"category", "organisation"}] (confirmed registrations), "allowed": [ids] or null (a session that
+needs booking: who has a seat or speaks), "inside": [ids] (inside in the point's scope now),
+"forum": {"id", "timezone"}, "generated_at", "day"}`; gzip when the client accepts it.
+
+GET /api/v1/points/<id>/counts — `{"point", "admitted_today", "inside_now", "last_scans"}`;
+GET /api/v1/counts — the same for every active point; GET /api/v1/people?q= — `{"people": [...]}`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from sqlalchemy import select
+from wtforms import ValidationError
+
+from maruf_reg.auth.access import role_required
+from maruf_reg.auth.services import TokenPrincipal
+from maruf_reg.checkin import services
+from maruf_reg.extensions import csrf, db, limiter
+from maruf_reg.models import CheckInPoint, Direction, Role
+from maruf_reg.program.services import current_forum
+
+api = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
+csrf.exempt(api)
+
+SCANNERS = (Role.DOOR, Role.DESK)
+MAX_SCAN_BODY = 64 * 1024
+MAX_BATCH_BODY = 4 * 1024 * 1024
+MAX_BATCH_ITEMS = 1000
+MAX_TOKEN = 1000
+MAX_DEVICE = 100
+MAX_ID = 2**31 - 1
+
+
+class BadRequest(ValueError):
+    """The request is malformed; the message is the JSON error."""
+
+
+def _error(message: str, status: int = 400) -> tuple[Response, int]:
+    return jsonify({"error": message}), status
+
+
+@api.errorhandler(BadRequest)
+def _bad_request(error: BadRequest) -> tuple[Response, int]:
+    return _error(str(error))
+
+
+@api.errorhandler(services.PointNotFound)
+def _no_point(error: services.PointNotFound) -> tuple[Response, int]:
+    return _error(str(error), 404)
+
+
+@api.before_request
+def _check_csrf_header() -> tuple[Response, int] | None:
+    """A staff session's writes must carry its CSRF token in a header; bearer tokens need none."""
+    if request.method != "POST" or isinstance(current_user._get_current_object(), TokenPrincipal):
+        return None
+    if not current_user.is_authenticated:
+        return None  # the view's role check answers 401
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except ValidationError as error:
+        return _error(f"CSRF token: {error}")
+    return None
+
+
+def _actor() -> dict[str, int | None]:
+    principal = current_user._get_current_object()
+    if isinstance(principal, TokenPrincipal):
+        return {"api_token_id": principal.token_id, "staff_user_id": None}
+    return {"api_token_id": None, "staff_user_id": int(principal.id)}
+
+
+def _json_body(limit: int) -> Any:
+    request.max_content_length = limit  # larger bodies get 413 before they are read
+    raw = request.get_data(cache=False)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadRequest("the body is not JSON") from error
+
+
+@dataclass(frozen=True)
+class ScanItem:
+    token: str
+    point: int
+    uuid: str
+    scanned_at: datetime
+    device: str
+    direction: Direction
+    offline: bool
+    forced: bool
+
+
+def _field(item: dict[str, Any], name: str, kind: type, where: str, *, required: bool) -> Any:
+    if name not in item:
+        if required:
+            raise BadRequest(f"{where}missing field {name!r}")
+        return None
+    value = item[name]
+    # JSON true is a Python int too: a point id must be a real number, a flag a real boolean.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise BadRequest(f"{where}{name!r} must be {_KINDS[kind]}")
+    return value
+
+
+_KINDS = {str: "a string", int: "an integer", bool: "true or false"}
+
+
+def _scan_item(item: Any, where: str = "", *, offline_default: bool = False) -> ScanItem:
+    """Check one scan's fields; BadRequest names the first wrong one."""
+    if not isinstance(item, dict):
+        raise BadRequest(f"{where}a scan must be a JSON object")
+    token = _field(item, "token", str, where, required=True)
+    if len(token) > MAX_TOKEN or "\x00" in token:
+        raise BadRequest(f"{where}'token' is too long or holds a NUL character")
+    point = _field(item, "point", int, where, required=True)
+    if not 0 < point <= MAX_ID:
+        raise BadRequest(f"{where}'point' is out of range")
+    raw_uuid = _field(item, "uuid", str, where, required=True)
+    try:
+        uuid = services.canonical_uuid(raw_uuid)
+    except ValueError as error:
+        raise BadRequest(f"{where}'uuid' is not a UUID") from error
+    raw_time = _field(item, "scanned_at", str, where, required=True)
+    try:
+        scanned_at = services.parse_time(raw_time)
+    except (ValueError, OverflowError) as error:
+        raise BadRequest(
+            f"{where}'scanned_at' must be an ISO 8601 time with a time zone, "
+            "e.g. 2019-10-01T09:12:03.123Z"
+        ) from error
+    device = _field(item, "device", str, where, required=False) or ""
+    if len(device) > MAX_DEVICE or "\x00" in device:
+        raise BadRequest(f"{where}'device' is longer than {MAX_DEVICE} characters")
+    direction = _field(item, "direction", str, where, required=False) or Direction.IN.value
+    if direction not in (Direction.IN.value, Direction.OUT.value):
+        raise BadRequest(f'{where}\'direction\' must be "in" or "out"')
+    offline = _field(item, "offline", bool, where, required=False)
+    forced = _field(item, "forced", bool, where, required=False)
+    return ScanItem(
+        token=token,
+        point=point,
+        uuid=uuid,
+        scanned_at=scanned_at,
+        device=device,
+        direction=Direction(direction),
+        offline=offline_default if offline is None else offline,
+        forced=bool(forced),
+    )
+
+
+def _process(item: ScanItem) -> services.ScanResult:
+    return services.process_scan(
+        item.token,
+        point_id=item.point,
+        uuid=item.uuid,
+        scanned_at=item.scanned_at,
+        device=item.device,
+        direction=item.direction,
+        offline=item.offline,
+        forced=item.forced,
+        **_actor(),
+    )
+
+
+@api.post("/scans")
+@role_required(*SCANNERS)
+def scan() -> Response | tuple[Response, int]:
+    """Decide one scan: `{"token", "point", "uuid", "scanned_at", "device"}` → its outcome."""
+    item = _scan_item(_json_body(MAX_SCAN_BODY))
+    try:
+        result = _process(item)
+    except services.ExitsNotCounted as error:
+        return _error(str(error))
+    return Response(result.body, mimetype="application/json")
+
+
+@api.post("/scans/batch")
+@role_required(*SCANNERS)
+def scan_batch() -> Response | tuple[Response, int]:
+    """Offline sync: `{"scans": [...]}` → `{"results": [...]}`, one answer per item, in order.
+
+    The whole batch is checked first (a malformed item or an unknown point refuses it all, naming
+    the item); then each scan is decided and stored on its own, so a retried batch is answered
+    from the stored answers.
+    """
+    body = _json_body(MAX_BATCH_BODY)
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    scans = body.get("scans")
+    if not isinstance(scans, list):
+        raise BadRequest("missing field 'scans' (a list)")
+    if len(scans) > MAX_BATCH_ITEMS:
+        raise BadRequest(f"at most {MAX_BATCH_ITEMS} scans in one batch")
+    items = [_scan_item(raw, f"scans[{n}]: ", offline_default=True) for n, raw in enumerate(scans)]
+    wanted = {item.point for item in items}
+    known = set(db.session.scalars(select(CheckInPoint.id).where(CheckInPoint.id.in_(wanted))))
+    for n, item in enumerate(items):
+        if item.point not in known:
+            return _error(f"scans[{n}]: no check-in point {item.point}", 404)
+    answers: list[str] = []
+    for item in items:
+        try:
+            answers.append(_process(item).body)
+        except services.ExitsNotCounted as error:
+            answers.append(json.dumps({"error": str(error)}))
+    return Response('{"results":[' + ",".join(answers) + "]}", mimetype="application/json")
+
+
+@api.get("/points")
+@role_required(*SCANNERS)
+def point_list() -> Response:
+    """The current forum's active check-in points."""
+    forum = current_forum()
+    found = services.points(forum.id) if forum else []
+    return jsonify([services.point_json(p) for p in found])
+
+
+@api.get("/points/<int:point_id>/bundle")
+@role_required(*SCANNERS)
+def point_bundle(point_id: int) -> Response:
+    """Everything an offline scanner needs for one point (gzip when the client takes it)."""
+    body = json.dumps(services.bundle(point_id), ensure_ascii=False, separators=(",", ":"))
+    data = body.encode()
+    response = Response(mimetype="application/json")
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response.set_data(gzip.compress(data, compresslevel=5))
+        response.headers["Content-Encoding"] = "gzip"
+        response.vary.add("Accept-Encoding")
+    else:
+        response.set_data(data)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@api.get("/points/<int:point_id>/counts")
+@role_required(*SCANNERS)
+def point_counts(point_id: int) -> Response | tuple[Response, int]:
+    """Live counts of one point: admitted today, inside now, the last scans."""
+    point = db.session.get(CheckInPoint, point_id)
+    if point is None:
+        return _error(f"no check-in point {point_id}", 404)
+    counts = services.live_counts(point.forum, [point.id])[point.id]
+    return jsonify(counts.as_json())
+
+
+@api.get("/counts")
+@role_required(*SCANNERS)
+def all_counts() -> Response:
+    """Live counts of every active point of the current forum (the organisers' page polls this)."""
+    forum = current_forum()
+    if forum is None:
+        return jsonify({"points": []})
+    found = services.points(forum.id)
+    counts = services.live_counts(forum, [p.id for p in found], last=3)
+    return jsonify(
+        {
+            "points": [
+                {**services.point_json(p), **counts[p.id].as_json(), "point": p.id} for p in found
+            ]
+        }
+    )
+
+
+@api.get("/people")
+@role_required(Role.DESK)
+@limiter.limit(lambda: current_app.config["RATELIMIT_SEARCH"])
+def people() -> Response | tuple[Response, int]:
+    """Search the current forum's registrations by name, e-mail or organisation: `?q=`."""
+    query = request.args.get("q", "")
+    if len(query) > 200:
+        return _error("'q' is longer than 200 characters")
+    forum = current_forum()
+    hits = services.search_people(forum.id, query) if forum else []
+    return jsonify({"people": [hit.as_json() for hit in hits]})

@@ -1,0 +1,533 @@
+"""Organisers' figures. Every number is an SQL aggregate over the rows the other capabilities write
+(registrations, seats, scans, badge prints): nothing is counted by hand, so nothing can drift.
+
+Definitions (the README's "Reports" section says the same):
+- A registration counts in seats, countries and themes unless it is cancelled.
+- Booked / waitlisted: seats with that status whose registration is not cancelled.
+- Attended (scanned in): distinct registrations with an `admitted` scan at a point whose session is
+  the session. No-shows: booked, never admitted there. Walk-ins: admitted without a booked seat
+  (at a session that needs no booking, everyone who came is a walk-in).
+- Occupancy: the session's points' admitted and exited scans in scan-time order; an admitted scan
+  puts a person inside, an exited scan outside, a repeat changes nothing. Points that do not count
+  exits never see anyone leave: occupancy then only grows, and the peak is the number of people
+  admitted, reached at the last new admission.
+- Inside now (a point, or the venue's entrances together): people whose last admitted/exited scan
+  there today — the forum's local day — is `admitted`. Only points that count exits can say it;
+  the venue's figure takes every entrance's scans once at least one entrance counts exits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    distinct,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
+
+from maruf_reg.extensions import db
+from maruf_reg.models import (
+    BadgePrint,
+    Category,
+    CheckInPoint,
+    Forum,
+    Outcome,
+    Person,
+    PointKind,
+    Registration,
+    RegistrationStatus,
+    Scan,
+    Seat,
+    SeatStatus,
+    Session,
+    Theme,
+)
+from maruf_reg.reports.sql import time_bucket
+
+#: Scans that let nobody in or out.
+REFUSED = (
+    Outcome.ALREADY_IN,
+    Outcome.NOT_ALLOWED,
+    Outcome.REVOKED,
+    Outcome.UNKNOWN,
+    Outcome.INVALID,
+)
+#: Categories whose registrations are speakers (approved = confirmed).
+SPEAKER_CATEGORIES = (Category.SPEAKER, Category.MODERATOR)
+#: Slices of time the database groups by; 15 minutes divides every UTC offset in use.
+BUCKET_SECONDS = 900
+
+
+class ReportError(Exception):
+    """A report cannot be made as asked (unknown session or theme, a day outside the forum)."""
+
+
+def not_cancelled() -> ColumnElement[bool]:
+    return Registration.status != RegistrationStatus.CANCELLED
+
+
+def _bucket_start(bucket: int) -> datetime:
+    return datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC)
+
+
+# --- days --------------------------------------------------------------------------------------
+
+
+def forum_days(forum: Forum) -> list[date]:
+    """The forum's days, first to last."""
+    count = (forum.ends_on - forum.starts_on).days + 1
+    return [forum.starts_on + timedelta(days=n) for n in range(count)]
+
+
+def day_bounds(forum: Forum, day: date) -> tuple[datetime, datetime]:
+    """The UTC start and end of a local day of the forum (23 or 25 hours long on DST changes)."""
+    start = datetime.combine(day, clock(0), tzinfo=forum.zone)
+    end = datetime.combine(day + timedelta(days=1), clock(0), tzinfo=forum.zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def local_date(forum: Forum, moment: datetime) -> date:
+    return moment.astimezone(forum.zone).date()
+
+
+def is_running(forum: Forum, now: datetime) -> bool:
+    """Whether `now` falls on one of the forum's days (its local time)."""
+    return forum.starts_on <= local_date(forum, now) <= forum.ends_on
+
+
+# --- dashboard ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryCounts:
+    """Registrations of one category by status."""
+
+    category: Category
+    confirmed: int = 0
+    pending: int = 0
+    waitlisted: int = 0
+    cancelled: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.confirmed + self.pending + self.waitlisted + self.cancelled
+
+
+@dataclass(frozen=True)
+class SignupDay:
+    """Sign-ups made on one local day, by category."""
+
+    day: date
+    counts: dict[Category, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class ThemeSeats:
+    theme_id: int
+    slug: str
+    name_tr: str
+    name_en: str
+    colour: str
+    sessions: int
+    capacity: int
+    booked: int
+    waitlisted: int
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_tr
+
+
+@dataclass(frozen=True)
+class BadgeFigures:
+    #: registrations with at least one printed badge
+    people: int
+    #: badges printed, reprints included
+    prints: int
+    #: deliberate reprints (lost badges)
+    reprints: int
+    #: confirmed registrations, and those of them with no badge printed yet
+    confirmed: int
+    confirmed_unprinted: int
+
+
+@dataclass(frozen=True)
+class PointCounts:
+    """What happened at one point during one local day."""
+
+    point_id: int
+    name: str
+    kind: PointKind
+    counts_exit: bool
+    #: admitted scans (a person who comes back twice counts twice)
+    admissions: int = 0
+    #: distinct people admitted
+    people: int = 0
+    exits: int = 0
+    #: scans that let nobody in: already in, not allowed, revoked, unknown, invalid
+    refused: int = 0
+    #: people inside now; None when the point does not count exits or the day is not today
+    inside: int | None = None
+
+
+@dataclass(frozen=True)
+class EntranceFigures:
+    day: date
+    #: whether `day` is today, so that "inside now" means something
+    is_today: bool
+    points: list[PointCounts]
+    #: distinct people admitted at any entrance that day
+    people: int
+    #: people inside the venue now (entrances that count exits), or None
+    inside: int | None
+    #: admissions at the entrances per local hour of the day: (hour's start, admissions)
+    hourly: list[tuple[datetime, int]]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    categories: list[CategoryCounts]
+    signups: list[SignupDay]
+    speakers_approved: int
+    speakers_pending: int
+    #: (country code, active registrations), most first; "" for registrations without a country
+    countries: list[tuple[str, int]]
+    themes: list[ThemeSeats]
+    badges: BadgeFigures
+    entrances: EntranceFigures
+
+    def status_total(self, status: RegistrationStatus | str) -> int:
+        return sum(getattr(row, RegistrationStatus(status).value) for row in self.categories)
+
+    @property
+    def total(self) -> int:
+        return sum(row.total for row in self.categories)
+
+    @property
+    def country_count(self) -> int:
+        """Distinct countries (registrations without a country do not make one)."""
+        return sum(1 for code, _count in self.countries if code)
+
+    def top_countries(self, limit: int = 25) -> list[tuple[str, int]]:
+        return [row for row in self.countries if row[0]][:limit]
+
+    @property
+    def no_country(self) -> int:
+        return sum(count for code, count in self.countries if not code)
+
+
+def _category_counts(forum_id: int) -> list[CategoryCounts]:
+    rows = db.session.execute(
+        select(Registration.category, Registration.status, func.count())
+        .where(Registration.forum_id == forum_id)
+        .group_by(Registration.category, Registration.status)
+    ).all()
+    counts: dict[Category, dict[str, int]] = {category: {} for category in Category}
+    for category, status, count in rows:
+        counts[Category(category)][RegistrationStatus(status).value] = int(count)
+    return [CategoryCounts(category, **values) for category, values in counts.items()]
+
+
+def _signups(forum: Forum) -> list[SignupDay]:
+    bucket = time_bucket(Registration.created_at, BUCKET_SECONDS)
+    # Plain strings: converting thousands of rows to the enum costs more than the query.
+    category_code = type_coerce(Registration.category, String)
+    categories = {category.value: category for category in Category}
+    rows = [
+        (int(slot), str(code), int(count))
+        for slot, code, count in db.session.execute(
+            select(bucket, category_code, func.count())
+            .where(Registration.forum_id == forum.id)
+            .group_by(bucket, category_code)
+        )
+    ]
+    rows.sort()  # plain tuples: sorting SQLAlchemy rows costs more than the query
+    per_day: dict[date, dict[Category, int]] = {}
+    day, next_day = None, -1
+    for slot, code, count in rows:
+        category = categories[code]
+        # Slices come in time order: look the local day up only when a slice passes midnight.
+        if slot >= next_day or day is None:
+            day = local_date(forum, _bucket_start(int(slot)))
+            next_day = int(day_bounds(forum, day)[1].timestamp()) // BUCKET_SECONDS
+        counts = per_day.setdefault(day, {})
+        counts[category] = counts.get(category, 0) + int(count)
+    if not per_day:
+        return []
+    first, last = min(per_day), max(per_day)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return [SignupDay(day, per_day.get(day, {})) for day in days]
+
+
+def _countries(forum_id: int) -> list[tuple[str, int]]:
+    code = func.coalesce(Person.country, "")
+    rows = db.session.execute(
+        select(code, func.count())
+        .join(Registration, Registration.person_id == Person.id)
+        .where(Registration.forum_id == forum_id, not_cancelled())
+        .group_by(code)
+    ).all()
+    found = [(str(country or "").upper(), int(n)) for country, n in rows]
+    # Most registrations first; "no country given" after every country with as many.
+    return sorted(found, key=lambda row: (-row[1], not row[0], row[0]))
+
+
+def _theme_seats(forum_id: int) -> list[ThemeSeats]:
+    seats = {
+        (theme_id, SeatStatus(status)): int(count)
+        for theme_id, status, count in db.session.execute(
+            select(Session.theme_id, Seat.status, func.count())
+            .join(Session, Session.id == Seat.session_id)
+            .join(Registration, Registration.id == Seat.registration_id)
+            .where(Session.forum_id == forum_id, Session.theme_id.is_not(None))
+            .where(not_cancelled())
+            .group_by(Session.theme_id, Seat.status)
+        ).all()
+    }
+    sessions = {
+        theme_id: (int(n), int(capacity or 0))
+        for theme_id, n, capacity in db.session.execute(
+            select(Session.theme_id, func.count(), func.sum(Session.capacity))
+            .where(Session.forum_id == forum_id, Session.theme_id.is_not(None))
+            .group_by(Session.theme_id)
+        ).all()
+    }
+    themes = db.session.scalars(
+        select(Theme).where(Theme.forum_id == forum_id).order_by(Theme.position, Theme.id)
+    ).all()
+    rows = [
+        ThemeSeats(
+            theme.id,
+            theme.slug,
+            theme.name_tr,
+            theme.name_en,
+            theme.colour,
+            sessions.get(theme.id, (0, 0))[0],
+            sessions.get(theme.id, (0, 0))[1],
+            seats.get((theme.id, SeatStatus.BOOKED), 0),
+            seats.get((theme.id, SeatStatus.WAITLISTED), 0),
+        )
+        for theme in themes
+    ]
+    return sorted(rows, key=lambda row: -row.booked)
+
+
+def _badges(forum_id: int) -> BadgeFigures:
+    people, prints, reprints = db.session.execute(
+        select(
+            func.count(distinct(BadgePrint.registration_id)),
+            func.count(BadgePrint.id),
+            func.count(case((BadgePrint.reprint.is_(True), 1))),
+        )
+        .join(Registration, Registration.id == BadgePrint.registration_id)
+        .where(Registration.forum_id == forum_id)
+    ).one()
+    printed = exists().where(BadgePrint.registration_id == Registration.id)
+    confirmed, unprinted = db.session.execute(
+        select(func.count(), func.count(case((~printed, 1)))).where(
+            Registration.forum_id == forum_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    ).one()
+    return BadgeFigures(
+        int(people), int(prints), int(reprints), int(confirmed or 0), int(unprinted or 0)
+    )
+
+
+def dashboard(forum: Forum, *, day: date | None = None, now: datetime | None = None) -> Dashboard:
+    """Everything on the organisers' dashboard; `day` picks the forum day of the entrance counts."""
+    now = now or datetime.now(UTC)
+    categories = _category_counts(forum.id)
+    speakers = [row for row in categories if row.category in SPEAKER_CATEGORIES]
+    return Dashboard(
+        categories=categories,
+        signups=_signups(forum),
+        speakers_approved=sum(row.confirmed for row in speakers),
+        speakers_pending=sum(row.pending for row in speakers),
+        countries=_countries(forum.id),
+        themes=_theme_seats(forum.id),
+        badges=_badges(forum.id),
+        entrances=entrance_figures(forum, day=day, now=now),
+    )
+
+
+# --- points and entrances ------------------------------------------------------------------------
+
+
+def default_day(forum: Forum, now: datetime) -> date:
+    """Today during the forum; before it the first day, after it the last."""
+    today = local_date(forum, now)
+    return min(max(today, forum.starts_on), forum.ends_on)
+
+
+def _last_moves(
+    point_ids: Sequence[int], start: datetime, end: datetime, *, per_point: bool
+) -> Any:
+    """Each person's latest admission and exit in [start, end) at each point (`per_point`) or at
+    any of them: a subquery of (registration_id, [point_id,] came, left, came_id, left_id)."""
+    admitted, exited = Scan.outcome == Outcome.ADMITTED, Scan.outcome == Outcome.EXITED
+    keys: list[Any] = [Scan.registration_id, *([Scan.point_id] if per_point else [])]
+    return (
+        select(
+            *keys,
+            func.max(case((admitted, Scan.scanned_at))).label("came"),
+            func.max(case((exited, Scan.scanned_at))).label("left"),
+            func.max(case((admitted, Scan.id))).label("came_id"),
+            func.max(case((exited, Scan.id))).label("left_id"),
+        )
+        .where(
+            Scan.point_id.in_(point_ids),
+            Scan.scanned_at >= start,
+            Scan.scanned_at < end,
+            Scan.outcome.in_((Outcome.ADMITTED, Outcome.EXITED)),
+            Scan.registration_id.is_not(None),
+        )
+        .group_by(*keys)
+        .subquery()
+    )
+
+
+def _is_inside(last: Any) -> ColumnElement[bool]:
+    # Grouping beats a window function here (one pass over the covering index); two scans in
+    # the same millisecond are ordered by id, as everywhere else.
+    return and_(
+        last.c.came.is_not(None),
+        or_(
+            last.c.left.is_(None),
+            last.c.came > last.c.left,
+            and_(last.c.came == last.c.left, last.c.came_id > last.c.left_id),
+        ),
+    )
+
+
+def _inside_by_point(point_ids: Sequence[int], start: datetime, end: datetime) -> dict[int, int]:
+    """People whose last admitted/exited scan at each point in [start, end) is `admitted`."""
+    if not point_ids:
+        return {}
+    last = _last_moves(point_ids, start, end, per_point=True)
+    rows = db.session.execute(
+        select(last.c.point_id, func.count()).where(_is_inside(last)).group_by(last.c.point_id)
+    ).all()
+    return {int(point_id): int(count) for point_id, count in rows}
+
+
+def _people_and_inside(point_ids: Sequence[int], start: datetime, end: datetime) -> tuple[int, int]:
+    """Distinct people admitted at any of the points in [start, end), and how many of them made
+    their last move there an admission."""
+    if not point_ids:
+        return 0, 0
+    last = _last_moves(point_ids, start, end, per_point=False)
+    people, inside = db.session.execute(
+        select(func.count(last.c.came), func.count(case((_is_inside(last), 1))))
+    ).one()
+    return int(people), int(inside)
+
+
+def _counts_at(
+    points: Sequence[CheckInPoint], start: datetime, end: datetime, *, with_inside: bool
+) -> list[PointCounts]:
+    ids = [point.id for point in points]
+    tallies: dict[int, tuple[int, int, int, int]] = {}
+    if ids:
+        admitted = Scan.outcome == Outcome.ADMITTED
+        for point_id, admissions, people, exits, refused in db.session.execute(
+            select(
+                Scan.point_id,
+                func.count(case((admitted, 1))),
+                func.count(distinct(case((admitted, Scan.registration_id)))),
+                func.count(case((Scan.outcome == Outcome.EXITED, 1))),
+                func.count(case((Scan.outcome.in_(REFUSED), 1))),
+            )
+            .where(Scan.point_id.in_(ids), Scan.scanned_at >= start, Scan.scanned_at < end)
+            .group_by(Scan.point_id)
+        ).all():
+            tallies[int(point_id)] = (int(admissions), int(people), int(exits), int(refused))
+    exit_points = [point.id for point in points if point.counts_exit]
+    inside = _inside_by_point(exit_points, start, end) if with_inside else {}
+    return [
+        PointCounts(
+            point.id,
+            point.name,
+            point.kind,
+            point.counts_exit,
+            *tallies.get(point.id, (0, 0, 0, 0)),
+            inside=inside.get(point.id, 0) if with_inside and point.counts_exit else None,
+        )
+        for point in points
+    ]
+
+
+def entrance_figures(forum: Forum, *, day: date | None = None, now: datetime) -> EntranceFigures:
+    """Counts at the venue's entrances on one day (default: today, or the nearest forum day)."""
+    day = day or default_day(forum, now)
+    is_today = day == local_date(forum, now)
+    start, end = day_bounds(forum, day)
+    points = db.session.scalars(
+        select(CheckInPoint)
+        .where(CheckInPoint.forum_id == forum.id, CheckInPoint.kind == PointKind.ENTRANCE)
+        .order_by(CheckInPoint.name, CheckInPoint.id)
+    ).all()
+    ids = [point.id for point in points]
+    # Inside one door is not inside the venue (in at A, out at B): only the venue's figure is shown.
+    counts = _counts_at(points, start, end, with_inside=False)
+    # A person is inside when their last move at any entrance was in (in at a door that does not
+    # count exits, out at one that does, in again anywhere); without any door counting exits
+    # everybody admitted would look inside, so the figure is not given.
+    counting = any(point.counts_exit for point in points)
+    people, inside = _people_and_inside(ids, start, end)
+
+    hourly: dict[datetime, int] = {}
+    if ids:
+        bucket = time_bucket(Scan.scanned_at, BUCKET_SECONDS)
+        for slot, admissions in db.session.execute(
+            select(bucket, func.count())
+            .where(
+                Scan.point_id.in_(ids),
+                Scan.scanned_at >= start,
+                Scan.scanned_at < end,
+                Scan.outcome == Outcome.ADMITTED,
+            )
+            .group_by(bucket)
+        ).all():
+            local = _bucket_start(int(slot)).astimezone(forum.zone)
+            hour = local.replace(minute=0, second=0, microsecond=0)
+            hourly[hour] = hourly.get(hour, 0) + int(admissions)
+    return EntranceFigures(
+        day=day,
+        is_today=is_today,
+        points=counts,
+        people=people,
+        inside=inside if is_today and counting else None,
+        hourly=_hours(forum, day, hourly),
+    )
+
+
+def _hours(forum: Forum, day: date, counts: dict[datetime, int]) -> list[tuple[datetime, int]]:
+    """Every hour from the first to the last with admissions (08:00–20:00 at least)."""
+    start = datetime.combine(day, clock(8), tzinfo=forum.zone)
+    end = datetime.combine(day, clock(20), tzinfo=forum.zone)
+    if counts:
+        start = min(start, min(counts))
+        end = max(end, max(counts))
+    hours: list[tuple[datetime, int]] = []
+    moment = start.astimezone(UTC)
+    while moment <= end.astimezone(UTC):
+        local = moment.astimezone(forum.zone)
+        hours.append((local, counts.get(local, 0)))
+        moment += timedelta(hours=1)
+    return hours
