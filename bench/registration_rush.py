@@ -353,6 +353,8 @@ def main() -> int:
     env.pop("MARUF_REDIS_URL", None)
     if args.redis:
         env["MARUF_REDIS_URL"] = args.redis
+        # A queue of its own: other processes on the same Redis must not take its mail.
+        env["MARUF_HUEY_NAME"] = f"maruf-rush-{secrets.token_hex(4)}"
     database_name = None
     if args.database:
         database_name, env["MARUF_DATABASE_URL"] = make_postgres_database(args.database)
