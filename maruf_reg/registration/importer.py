@@ -1,0 +1,355 @@
+"""Bulk import of people from a CSV file: all or nothing, idempotent by e-mail.
+
+Files come from anywhere, most often from Excel:
+- encoding: UTF-8 with or without a BOM; UTF-16 with a BOM (Excel's "Unicode text"); otherwise,
+  when the bytes are not valid UTF-8, Windows-1254 (cp1254), the code page Excel uses for "CSV"
+  on Turkish Windows (it has ğ, ı, ş, İ, Ş, Ğ where Latin-1 has other letters).
+- delimiter: whichever of `;` (Excel in Turkish and most European locales), `,` or a tab occurs
+  most in the header line, outside quotes.
+- header: the first non-empty line names the columns, in English or Turkish, in any order.
+
+Every row is checked before anything is written; one bad row refuses the whole file, with line
+numbers and reasons. Running the same file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from maruf_reg import audit
+from maruf_reg.countries import country_choices, is_country
+from maruf_reg.extensions import db
+from maruf_reg.models import (
+    NAME_MAX,
+    Category,
+    Forum,
+    Person,
+    Registration,
+    RegistrationStatus,
+    utcnow,
+)
+from maruf_reg.registration.mails import Notice, send_notice
+from maruf_reg.registration.services import (
+    InvalidEmail,
+    RegistrationError,
+    new_token,
+    normalise_email,
+)
+from maruf_reg.text import search_key
+
+#: column → the header names that mean it (compared case- and accent-insensitively)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "given_name": ("given_name", "given name", "first name", "first_name", "ad", "adi", "isim"),
+    "family_name": (
+        "family_name",
+        "family name",
+        "last name",
+        "last_name",
+        "surname",
+        "soyad",
+        "soyadi",
+    ),
+    "email": ("email", "e-mail", "e-posta", "eposta", "mail"),
+    "organisation": ("organisation", "organization", "kurum", "kurulus"),
+    "position": ("position", "title", "gorev", "unvan", "pozisyon"),
+    "country": ("country", "ulke"),
+    "phone": ("phone", "telefon"),
+    "language": ("language", "dil"),
+    "category": ("category", "kategori"),
+}
+REQUIRED = ("given_name", "email")
+LIMITS = {
+    "given_name": NAME_MAX,
+    "family_name": NAME_MAX,
+    "organisation": 200,
+    "position": 200,
+    "phone": 40,
+}
+CATEGORY_WORDS = {
+    "katilimci": Category.PARTICIPANT,
+    "konusmaci": Category.SPEAKER,
+    "moderator": Category.MODERATOR,
+    "basin": Category.PRESS,
+    "gorevli": Category.STAFF,
+    **{c.value: c for c in Category},
+}
+MAX_ROWS = 100_000
+
+
+class ImportRefused(RegistrationError):
+    """The file has bad rows (or cannot be read); nothing was imported."""
+
+    def __init__(self, errors: Sequence[tuple[int, str]]) -> None:
+        super().__init__(f"{len(errors)} problem(s) in the file")
+        self.errors = list(errors)
+
+
+@dataclass
+class PersonRow:
+    line: int
+    values: dict[str, str]
+    category: Category | None
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    encoding: str = ""
+    delimiter: str = ""
+    #: registration ids made by this import (for the welcome mail)
+    new_ids: list[int] = field(default_factory=list)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of the file and the encoding it was read with."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1254", errors="replace"), "cp1254"
+
+
+def _delimiter(header: str) -> str:
+    counts = dict.fromkeys((";", ",", "\t"), 0)
+    quoted = False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _column_for(header: str) -> str | None:
+    key = search_key(header.replace("_", " ")).replace(" ", "")
+    for column, names in COLUMNS.items():
+        if key in {search_key(n.replace("_", " ")).replace(" ", "") for n in names}:
+            return column
+    return None
+
+
+def _country_code(value: str) -> str | None:
+    if len(value) == 2 and is_country(value):
+        return value.upper()
+    wanted = search_key(value)
+    for locale in ("en", "tr"):
+        for code, name in country_choices(locale):
+            if search_key(name) == wanted:
+                return code
+    return None
+
+
+def _bad_characters(text: str) -> bool:
+    return any(unicodedata.category(c) in ("Cc", "Cs") and c != "\t" for c in text)
+
+
+def parse(data: bytes) -> tuple[list[PersonRow], list[tuple[int, str]], str, str]:
+    """Read and check every row: (rows, errors as (line, reason), encoding, delimiter)."""
+    text, encoding = decode(data)
+    lines = text.splitlines()
+    start = next((n for n, line in enumerate(lines) if line.strip()), None)
+    if start is None:
+        return [], [(1, "the file is empty")], encoding, ","
+    delimiter = _delimiter(lines[start])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    errors: list[tuple[int, str]] = []
+    rows: list[PersonRow] = []
+    columns: list[str | None] = []
+    seen: dict[str, int] = {}
+    line = 1
+    try:
+        for record in reader:
+            record_line, line = line, reader.line_num + 1
+            if not any(cell.strip() for cell in record):
+                continue
+            if not columns:
+                columns = [_column_for(cell) for cell in record]
+                unknown = [
+                    cell
+                    for cell, col in zip(record, columns, strict=True)
+                    if col is None and cell.strip()
+                ]
+                if unknown:
+                    known = ", ".join(COLUMNS)
+                    errors.append(
+                        (
+                            record_line,
+                            f"unknown column(s) {', '.join(unknown)}; known columns: {known}",
+                        )
+                    )
+                missing = [c for c in REQUIRED if c not in columns]
+                if missing:
+                    errors.append((record_line, f"missing column(s): {', '.join(missing)}"))
+                if errors:
+                    return [], errors, encoding, delimiter
+                continue
+            if len(rows) >= MAX_ROWS:
+                errors.append((record_line, f"more than {MAX_ROWS} rows; split the file"))
+                break
+            row, problems = _check_row(record_line, record, columns, seen)
+            errors.extend((record_line, p) for p in problems)
+            if row is not None:
+                rows.append(row)
+    except csv.Error as error:
+        errors.append((line, f"cannot read the line: {error}"))
+    if not columns and not errors:
+        errors.append((1, "the file has no header line"))
+    return rows, errors, encoding, delimiter
+
+
+def _check_row(
+    line: int, record: list[str], columns: list[str | None], seen: dict[str, int]
+) -> tuple[PersonRow | None, list[str]]:
+    problems: list[str] = []
+    if len(record) > len(columns):
+        extra = record[len(columns) :]
+        if any(cell.strip() for cell in extra):
+            problems.append(f"{len(record)} cells but the header has {len(columns)} columns")
+    values: dict[str, str] = {}
+    for column, cell in zip(columns, record, strict=False):
+        if column is not None:
+            values[column] = cell.strip()
+    for column, value in values.items():
+        if _bad_characters(value):
+            problems.append(f"{column}: contains control characters")
+        limit = LIMITS.get(column)
+        if limit is not None and len(value) > limit:
+            problems.append(f"{column}: longer than {limit} characters ({len(value)})")
+    if not values.get("given_name"):
+        problems.append("given_name: empty")
+    try:
+        values["email"] = normalise_email(values.get("email", ""))
+    except InvalidEmail as error:
+        problems.append(f"email: {values.get('email') or 'empty'}: {error}")
+    else:
+        first = seen.setdefault(values["email"], line)
+        if first != line:
+            problems.append(f"email: {values['email']} is also on line {first}")
+    if values.get("country"):
+        code = _country_code(values["country"])
+        if code is None:
+            problems.append(f"country: unknown country {values['country']!r}")
+        else:
+            values["country"] = code
+    language = values.get("language", "").lower()
+    if language and language not in ("tr", "en"):
+        problems.append(f"language: {values['language']!r} is not tr or en")
+    values["language"] = language
+    category = None
+    if values.get("category"):
+        category = CATEGORY_WORDS.get(search_key(values["category"]))
+        if category is None:
+            choices = ", ".join(c.value for c in Category)
+            problems.append(f"category: {values['category']!r} is not one of {choices}")
+    values.pop("category", None)
+    return (PersonRow(line, values, category) if not problems else None), problems
+
+
+def import_people(
+    forum_id: int,
+    data: bytes,
+    *,
+    category: Category | None = None,
+    staff_user_id: int | None = None,
+    send_mail: bool = False,
+) -> ImportResult:
+    """Import people into the forum, confirmed; update those already there (by e-mail).
+
+    `category` is for rows whose category cell is empty (or files without that column); when neither
+    says, new registrations are participants and existing ones keep their category. Existing
+    registrations keep their status. Raises ImportRefused, writing nothing, if any row is bad.
+    """
+    if db.session.get(Forum, forum_id) is None:
+        raise ImportRefused([(0, f"forum {forum_id} does not exist")])
+    rows, errors, encoding, delimiter = parse(data)
+    if errors:
+        raise ImportRefused(errors)
+    result = ImportResult(encoding=encoding, delimiter=delimiter)
+    people = _existing_people([row.values["email"] for row in rows])
+    registrations = {
+        r.person_id: r
+        for r in db.session.scalars(
+            select(Registration).where(
+                Registration.forum_id == forum_id,
+                Registration.person_id.in_([p.id for p in people.values()]),
+            )
+        )
+    }
+    now = utcnow()
+    actor = "staff" if staff_user_id else "system"
+    for row in rows:
+        explicit = row.category or category
+        values = {k: v for k, v in row.values.items() if v and k != "email"}
+        person = people.get(row.values["email"])
+        if person is None:
+            language = "tr" if values.get("country", "TR") == "TR" else "en"
+            blank = dict.fromkeys(
+                ("family_name", "organisation", "position", "country", "phone"), ""
+            )
+            person = Person(email=row.values["email"], **{**blank, "language": language, **values})
+            person.refresh_search_key()
+            db.session.add(person)
+            changed: dict[str, Any] = {"created": True}
+        else:
+            changed = audit.changes(person, values)
+            if changed:
+                person.refresh_search_key()
+        registration = registrations.get(person.id) if person.id else None
+        if registration is None:
+            registration = Registration(
+                forum_id=forum_id,
+                person=person,
+                category=explicit or Category.PARTICIPANT,
+                status=RegistrationStatus.CONFIRMED,
+                manage_token=new_token(),
+                source="import",
+                confirmed_at=now,
+            )
+            db.session.add(registration)
+            changed["registration"] = "created"
+        elif explicit is not None:
+            changed.update(audit.changes(registration, {"category": explicit}))
+        if not changed:
+            result.unchanged += 1
+            continue
+        db.session.flush()
+        if changed.get("registration") == "created":
+            result.new_ids.append(registration.id)
+        if changed.get("created") or changed.get("registration") == "created":
+            result.created += 1
+        else:
+            result.updated += 1
+        audit.record(
+            "registration.import",
+            obj=registration,
+            actor=actor,
+            staff_user_id=staff_user_id,
+            details={"line": row.line, **changed},
+        )
+    db.session.commit()
+    if send_mail:
+        for registration_id in result.new_ids:
+            send_notice(Notice.WELCOME, registration_id)
+    return result
+
+
+def _existing_people(emails: list[str]) -> dict[str, Person]:
+    people: dict[str, Person] = {}
+    for start in range(0, len(emails), 500):
+        chunk = emails[start : start + 500]
+        for person in db.session.scalars(select(Person).where(Person.email.in_(chunk))):
+            people[person.email] = person
+    return people
