@@ -27,8 +27,15 @@ SQLITE_BUSY_TIMEOUT_S = 30
 
 @contextlib.contextmanager
 def write_intent() -> Iterator[None]:
-    """Make the transactions begun inside this block take SQLite's write lock at once."""
+    """Make the transactions begun inside this block take SQLite's write lock at once.
+
+    A transaction that has only read so far is ended on entry: begun deferred, it could not take
+    the write lock later (a rendered badge, a request's first look-ups).
+    """
     token = _write_intent.set(True)
+    session = db.session()
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()
     try:
         yield
     finally:

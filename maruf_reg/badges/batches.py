@@ -21,7 +21,7 @@ from maruf_reg.badges.content import HOLDER_COLUMNS, BadgeHolder, forum_face, te
 from maruf_reg.badges.errors import N_, BadgeError, SelectionError, SerialsChanged
 from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
 from maruf_reg.badges.render import release_memory, write_pdf
-from maruf_reg.badges.services import begin_write, check_layout, render_options
+from maruf_reg.badges.services import check_layout, render_options
 from maruf_reg.database import write_intent
 from maruf_reg.extensions import db
 from maruf_reg.models import (
@@ -239,7 +239,6 @@ def print_batch(
             **render_options(),
         )
         with write_intent():
-            begin_write()
             if reprint:
                 _bump_serials(old_serials)
             db.session.execute(
@@ -334,7 +333,6 @@ def start_batch_job(
     if total == 0:
         raise SelectionError(N_("No confirmed registration matches this selection."))
     with write_intent():
-        begin_write()
         job = Job(
             kind=JOB_KIND,
             status=JobStatus.QUEUED,
@@ -354,7 +352,6 @@ def start_batch_job(
 
 def _set_job(job_id: int, **values: Any) -> None:
     with write_intent():
-        begin_write()
         db.session.execute(update(Job).where(Job.id == job_id).values(**values))
         db.session.commit()
 

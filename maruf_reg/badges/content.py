@@ -254,7 +254,6 @@ def _ensure_forum_keys(forum: Forum) -> None:
     spare = Forum(slug=forum.slug)
     tokens.ensure_keys(spare, secret_key=current_app.config["SECRET_KEY"])
     with write_intent():
-        db.session.commit()  # end the read transaction: the write below must begin with the lock
         db.session.execute(
             update(Forum)
             .where(Forum.id == forum.id, Forum.public_key.is_(None))

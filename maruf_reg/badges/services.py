@@ -190,13 +190,6 @@ def personal_badge(
     return registration, render_badges([registration], layout=layout)
 
 
-def begin_write() -> None:
-    """End the read transaction a request or a render left open, so that the next one (begun
-    inside `write_intent`) takes SQLite's write lock at once (see maruf_reg.database)."""
-    if not (db.session.new or db.session.dirty or db.session.deleted):
-        db.session.commit()
-
-
 def print_one(
     registration_id: int, *, layout: str = DEFAULT_LAYOUT, staff_user_id: int | None
 ) -> bytes:
@@ -205,7 +198,6 @@ def print_one(
     pdf = render_badges([registration], layout=layout)
     serial = registration.badge_serial
     with write_intent():
-        begin_write()
         db.session.add(
             BadgePrint(
                 registration_id=registration_id,
@@ -221,7 +213,6 @@ def print_one(
 def reprint(registration_id: int, *, staff_user_id: int | None) -> int:
     """A lost badge: bump the serial (revoking every older badge), record the reprint; the new serial."""
     with write_intent():
-        begin_write()
         registration = _registration(registration_id)
         if registration.status != RegistrationStatus.CONFIRMED:
             raise NotConfirmed.of(registration)
@@ -347,7 +338,6 @@ def update_settings(
         raise BadgeError(N_("Unknown category %(category)s."), category=", ".join(sorted(unknown)))
     logo_type = sniff_logo(logo) if logo is not None else None
     with write_intent():
-        begin_write()
         forum = db.session.get(Forum, forum_id)
         if forum is None:
             raise BadgeError(N_("There is no forum %(id)s."), id=forum_id)

@@ -502,9 +502,8 @@ def process_scan(
             reason = REASON_BAD_SIGNATURE if str(error) == "bad signature" else REASON_UNREADABLE
         else:
             registration_id, serial = claims.registration_id, claims.serial
-    # The reads above ran in whatever transaction the request had; the decision runs in one that
-    # holds the write lock (SQLite) or the registration's row lock (PostgreSQL) until it is stored.
-    db.session.rollback()
+    # The decision runs in a transaction that holds the write lock (SQLite) or the registration's
+    # row lock (PostgreSQL) until the scan is stored.
     with write_intent():
         holder = _holder(registration_id, point.forum_id) if registration_id is not None else None
         previous: dict[str, Any] | None = None

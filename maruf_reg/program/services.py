@@ -54,6 +54,7 @@ from maruf_reg.program.rules import (
     one_change,
 )
 from maruf_reg.program.speakers import Overlap, speaker_overlaps
+from maruf_reg.registration.services import fill_from_waitlist
 
 
 @dataclass(frozen=True)
@@ -437,6 +438,10 @@ def update_session(
             audit.record(
                 "session.update", obj=session, staff_user_id=staff_user_id, details=details
             )
+    old_capacity, new_capacity = details.get("capacity", (0, 0))
+    if new_capacity > old_capacity:
+        # More seats: the waitlist moves up at once, and those who got a seat are mailed.
+        fill_from_waitlist(session_id, staff_user_id=staff_user_id)
     return _saved(session, room)
 
 

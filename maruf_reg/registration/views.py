@@ -32,7 +32,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from maruf_reg.extensions import limiter
 from maruf_reg.i18n import locale_code
-from maruf_reg.models import Category, Forum, Registration, SeatStatus, Session
+from maruf_reg.models import Category, Forum, Registration, SeatStatus, Session, utcnow
 from maruf_reg.program.services import current_forum
 from maruf_reg.registration import ical, seats, services, speakers
 from maruf_reg.registration.forms import (
@@ -47,6 +47,8 @@ from maruf_reg.registration.forms import (
 )
 from maruf_reg.registration.mails import session_when
 from maruf_reg.registration.seats import SeatError, SessionNotBookable, SessionsOverlap
+from maruf_reg.reports import attendance
+from maruf_reg.reports.attendance import CertificateState
 
 bp = Blueprint("registration", __name__, cli_group=None)
 
@@ -273,9 +275,11 @@ def _registration(token: str) -> Registration:
 def manage(token: str) -> str:
     """The person's own page: details, sessions, badge, edit and cancel."""
     registration = _registration(token)
+    certificate = attendance.certificate(registration, now=utcnow())
     return render_template(
         "registration/manage.html",
         registration=registration,
+        certificate_ready=certificate.state == CertificateState.READY,
         person=registration.person,
         seats=sorted(registration.seats, key=lambda s: (s.session.starts_at, s.session_id)),
         positions=seats.waitlist_positions(registration.seats),

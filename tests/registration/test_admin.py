@@ -244,3 +244,27 @@ def test_an_organiser_changes_the_category_cancels_and_resends(
     assert "registration.cancel" in history and admin.email in history
     # Actions need their token.
     assert client.post(f"{url}/reactivate").status_code == 400
+
+
+def test_the_desk_prints_and_reprints_from_a_registrations_page(
+    app, client, login, forum, make_registration
+):
+    from maruf_reg.models import Registration, Role
+    from tests.conftest import csrf_from
+
+    login(Role.DESK)
+    registration = make_registration(forum)
+    page = client.get(f"/admin/registrations/{registration.id}", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert f'href="/desk/badges/{registration.id}.pdf"' in html
+    assert f'action="/desk/badges/{registration.id}/reprint"' in html
+    printed = client.get(f"/desk/badges/{registration.id}.pdf")
+    assert printed.mimetype == "application/pdf"
+    reprinted = client.post(
+        f"/desk/badges/{registration.id}/reprint", data={"csrf_token": csrf_from(html)}
+    )
+    assert reprinted.mimetype == "application/pdf"
+    with app.app_context():
+        from maruf_reg.extensions import db
+
+        assert db.session.get(Registration, registration.id).badge_serial == 2

@@ -275,3 +275,47 @@ def test_the_mail_links_the_badge_once_confirmed(mail_app, mailbox, programme):
     assert f'href="http://localhost{link}/badge.pdf"' in html_of(confirmed)
     assert "badge.pdf" not in text_of(pending)
     assert pending["Subject"] == "We have received your registration for Marmara Urban Forum"
+
+
+def test_the_certificate_is_offered_once_the_forum_is_over_and_attended(
+    app, make_forum, make_session, make_registration
+):
+    from datetime import UTC, date, datetime, timedelta
+
+    from maruf_reg.extensions import db
+    from maruf_reg.models import CheckInPoint, Outcome, PointKind, Scan
+
+    past = make_forum(starts_on=date(2020, 10, 1), ends_on=date(2020, 10, 3))
+    start = datetime(2020, 10, 1, 8, tzinfo=UTC)
+    session = make_session(past, starts_at=start, ends_at=start + timedelta(hours=1))
+    came = make_registration(past)
+    stayed_home = make_registration(past)
+    with app.app_context():
+        point = CheckInPoint(
+            forum_id=past.id, name="Salon A", kind=PointKind.SESSION, session_id=session.id
+        )
+        db.session.add(point)
+        db.session.flush()
+        db.session.add(
+            Scan(
+                uuid="c0ffee00-0000-4000-8000-000000000001",
+                point_id=point.id,
+                registration_id=came.id,
+                scanned_at=start,
+                outcome=Outcome.ADMITTED,
+            )
+        )
+        db.session.commit()
+    client = app.test_client()
+    page = client.get(f"/r/{came.manage_token}?lang=en").get_data(as_text=True)
+    link = f'href="/r/{came.manage_token}/certificate.pdf"'
+    assert link in page
+    assert client.get(f"/r/{came.manage_token}/certificate.pdf").mimetype == "application/pdf"
+    other = client.get(f"/r/{stayed_home.manage_token}?lang=en").get_data(as_text=True)
+    assert "certificate.pdf" not in other
+
+
+def test_the_certificate_is_not_offered_before_the_forum(client, forum, make_registration):
+    registration = make_registration(forum)
+    page = client.get(f"/r/{registration.manage_token}").get_data(as_text=True)
+    assert "certificate.pdf" not in page

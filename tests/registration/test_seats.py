@@ -185,15 +185,34 @@ def test_a_cancelled_registration_books_nothing(app, make_registration, programm
         services.change_sessions(registration.id, [programme.morning.id])
 
 
-def test_a_bigger_room_gives_seats_to_the_waitlist(app, make_registration, programme):
+def test_a_bigger_room_gives_seats_to_the_waitlist(app, make_registration, make_staff, programme):
+    """The organiser raises the session's capacity in the programme: the waitlist moves up."""
+    from maruf_reg.program import services as programme_services
+
     session = programme.afternoon  # capacity 2
     ids = [make_registration(programme.forum).id for _ in range(5)]
+    organiser = make_staff()
     with app.app_context():
         for registration_id in ids:
             services.change_sessions(registration_id, [session.id])
-        db.session.get(Session, session.id).capacity = 4
-        db.session.commit()
-        promoted = services.fill_from_waitlist(session.id)
+        row = db.session.get(Session, session.id)
+        wider = programme_services.SessionFields(
+            kind=row.kind,
+            title_tr=row.title_tr,
+            title_en=row.title_en,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            theme_id=row.theme_id,
+            room_id=row.room_id,
+            capacity=4,
+            needs_booking=True,
+        )
+        programme_services.update_session(session.id, wider, staff_user_id=organiser.id)
+    promoted = [
+        (seat.registration_id, seat.session_id)
+        for seat in seats_of(app, session.id)
+        if seat.status == SeatStatus.BOOKED and seat.registration_id not in ids[:2]
+    ]
     assert promoted == [(ids[2], session.id), (ids[3], session.id)]
     assert booked(app, session.id) == 4
     import os
