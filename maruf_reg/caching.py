@@ -18,9 +18,12 @@ _creation_lock = threading.Lock()
 
 
 class AppCache(Generic[K, V]):
-    """A TTL cache per app, safe to use from several threads."""
+    """A TTL cache per app, safe to use from several threads.
 
-    def __init__(self, name: str, *, maxsize: int, ttl: float) -> None:
+    `ttl` is seconds, or the name of a config key that holds them.
+    """
+
+    def __init__(self, name: str, *, maxsize: int, ttl: float | str) -> None:
         self.name = name
         self.maxsize = maxsize
         self.ttl = ttl
@@ -29,9 +32,10 @@ class AppCache(Generic[K, V]):
         caches: dict[str, Any] = current_app.extensions.setdefault("maruf_caches", {})
         store = caches.get(self.name)
         if store is None:
+            ttl = current_app.config[self.ttl] if isinstance(self.ttl, str) else self.ttl
             with _creation_lock:
                 store = caches.setdefault(
-                    self.name, (TTLCache(maxsize=self.maxsize, ttl=self.ttl), threading.Lock())
+                    self.name, (TTLCache(maxsize=self.maxsize, ttl=float(ttl)), threading.Lock())
                 )
         return store  # type: ignore[no-any-return]
 

@@ -49,6 +49,10 @@ RATELIMIT_RESEND = "5 per minute;30 per hour"
 RATELIMIT_LOGIN = "10 per minute;100 per hour"
 RATELIMIT_SEARCH = "120 per minute"
 
+# How long the sign-up page (and the seat counts it shows) may be served from memory. Bookings
+# never rely on these counts: they count under a lock. Sign-ups come in rushes.
+SIGNUP_PAGE_SECONDS = 1.0
+
 # Werkzeug's password hash for staff users (tests use a cheap one).
 PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)
 

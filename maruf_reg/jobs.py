@@ -18,6 +18,18 @@ from huey.storage import RedisStorage, SqliteStorage
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class QueueStorage(SqliteStorage):  # type: ignore[misc]
+    """Huey's SQLite queue, as durable as the app's database: WAL with synchronous=NORMAL.
+
+    (Huey's default syncs the disk on every enqueue: a wait in each sign-up.)
+    """
+
+    def _create_connection(self) -> Any:
+        connection = super()._create_connection()
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+
 class FlaskHuey(Huey):  # type: ignore[misc]
     """A Huey whose storage is chosen by the app's config and whose tasks run in an app context."""
 
@@ -38,7 +50,7 @@ class FlaskHuey(Huey):  # type: ignore[misc]
             self.storage = RedisStorage(self.name, url=app.config["REDIS_URL"])
         else:
             path = os.path.join(app.instance_path, "huey.sqlite3")
-            self.storage = SqliteStorage(self.name, filename=path)
+            self.storage = QueueStorage(self.name, filename=path)
 
     def app_task(self, **options: Any) -> Callable[[F], Any]:
         """Like `huey.task`, but the function runs inside the bound app's context."""

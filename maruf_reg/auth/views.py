@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from maruf_reg.auth import services
 from maruf_reg.auth.access import admin_required
 from maruf_reg.auth.forms import ApiTokenForm, ConfirmForm, LoginForm, StaffUserForm
-from maruf_reg.extensions import db, limiter
+from maruf_reg.extensions import db, limiter, login_manager
 from maruf_reg.models import ApiToken, Role, StaffUser
 
 bp = Blueprint("auth", __name__)
@@ -57,7 +57,7 @@ def logout() -> Response:
 def staff_home() -> str | Response:
     """The staff start page: links to what the user's role may do."""
     if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.path))
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
     return render_template("auth/home.html")
 
 

@@ -279,9 +279,11 @@ def point_counts(point_id: int) -> Response | tuple[Response, int]:
 
 
 @api.get("/counts")
-@role_required(*SCANNERS)
+@role_required(Role.DESK)
 def all_counts() -> Response:
-    """Live counts of every active point of the current forum (the organisers' page polls this)."""
+    """Live counts of every active point of the current forum (the organisers' page polls this).
+
+    Door staff see their own point's counts only (`/points/<id>/counts`)."""
     forum = current_forum()
     if forum is None:
         return jsonify({"points": []})

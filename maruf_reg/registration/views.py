@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,9 +26,12 @@ from flask import (
 )
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
+from maruf_reg.caching import AppCache
 from maruf_reg.extensions import limiter
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Category, Forum, Registration, SeatStatus, Session, utcnow
@@ -121,24 +123,40 @@ def _day_label(day: date, locale: str) -> str:
     return format_date(day, "EEEE d MMMM", locale=locale)
 
 
-#: how long the sign-up form may show the same seat counts. Bookings never rely on them (they
-#: count under a lock); a rush of sign-ups then costs one seat-count query per worker per second.
-SESSION_LIST_SECONDS = 1.0
-_session_lists: dict[tuple[int, str, str], tuple[float, list[SessionOption]]] = {}
+# The sign-up form's session list and, for visitors who have not posted yet, the whole page are
+# kept for SIGNUP_PAGE_SECONDS: in a rush of sign-ups a worker then counts seats and renders the
+# page about once a second. Bookings never rely on the counts shown (they count under a lock).
+_session_lists: AppCache[tuple[int, str], list[SessionOption]] = AppCache(
+    "signup_sessions", maxsize=64, ttl="SIGNUP_PAGE_SECONDS"
+)
+_signup_pages: AppCache[tuple[int, str, str], str] = AppCache(
+    "signup_pages", maxsize=64, ttl="SIGNUP_PAGE_SECONDS"
+)
+#: stands for the visitor's own CSRF token in a kept page
+_CSRF_SLOT = "\x00csrf\x00"
 
 
 def _sign_up_options(forum: Forum) -> list[SessionOption]:
-    """The sign-up form's session list, kept for a second (see SESSION_LIST_SECONDS)."""
-    key = (forum.id, forum.created_at.isoformat(), locale_code())
-    now = time.monotonic()
-    kept = _session_lists.get(key)
-    if kept is not None and kept[0] > now:
-        return kept[1]
-    options = _session_options(forum)
-    if len(_session_lists) > 64:  # a long-running process serves few forums and two languages
-        _session_lists.clear()
-    _session_lists[key] = (now + SESSION_LIST_SECONDS, options)
+    """The sign-up form's session list (kept, see above)."""
+    key = (forum.id, locale_code())
+    options = _session_lists.get(key)
+    if options is None:
+        options = _session_options(forum)
+        _session_lists.set(key, options)
     return options
+
+
+def _kept_sign_up_page(forum: Forum, render: Callable[[], str]) -> str:
+    """The empty sign-up page, rendered at most once per SIGNUP_PAGE_SECONDS per address and
+    language; each visitor gets their own CSRF token in it."""
+    key = (forum.id, locale_code(), request.full_path)
+    page = _signup_pages.get(key)
+    if page is None:
+        html = render()
+        page = html.replace(generate_csrf(), _CSRF_SLOT)
+        _signup_pages.set(key, page)
+        return html
+    return page.replace(_CSRF_SLOT, generate_csrf())
 
 
 def _session_options(forum: Forum, held: Collection[int] = ()) -> list[SessionOption]:
@@ -225,12 +243,21 @@ def register() -> str | BaseResponse:
         for c in forum.signup_categories
         if c in Category._value2member_map_
     )
-    return render_template(
-        "registration/register.html",
-        form=form,
-        options=_sign_up_options(forum),
-        approval={c: _("confirmed after an organiser's check") for c in forum.approval_categories},
-    )
+
+    def render() -> str:
+        return render_template(
+            "registration/register.html",
+            form=form,
+            options=_sign_up_options(forum),
+            approval={
+                c: _("confirmed after an organiser's check") for c in forum.approval_categories
+            },
+        )
+
+    # A first visit (no form sent, nobody logged in, no message waiting) looks the same for all.
+    if request.method == "GET" and not current_user.is_authenticated and "_flashes" not in session:
+        return _kept_sign_up_page(forum, render)
+    return render()
 
 
 @bp.route("/register/sent")

@@ -153,3 +153,4 @@ def test_door_session_reads_points_and_counts_but_not_people(client, login, entr
     assert client.get(f"/api/v1/points/{entrance.id}/counts").status_code == 200
     assert client.get(f"/api/v1/points/{entrance.id}/bundle").status_code == 200
     assert client.get("/api/v1/people?q=ayse").status_code == 403
+    assert client.get("/api/v1/counts").status_code == 403  # every point's counts: desk and admins

@@ -210,7 +210,7 @@ def test_bundle_verifies_a_real_badge_with_its_public_key_alone(
 
 
 def test_points_list_and_live_counts(
-    client, door_token, scan, forum, door, make_registration, badge
+    client, door_token, make_api_token, scan, forum, door, make_registration, badge
 ):
     ali, zeynep = make_registration(forum), make_registration(forum)
     scan(badge(forum, ali), door)
@@ -229,7 +229,10 @@ def test_points_list_and_live_counts(
     assert [s["outcome"] for s in counts["last_scans"]] == [
         "exited", "already_in", "admitted", "admitted"
     ]  # fmt: skip
-    every = client.get("/api/v1/counts", headers=auth).get_json()
+    # Every point's counts are for the desk and organisers; the door sees its own.
+    assert client.get("/api/v1/counts", headers=auth).status_code == 403
+    desk = {"Authorization": f"Bearer {make_api_token('desk')}"}
+    every = client.get("/api/v1/counts", headers=desk).get_json()
     assert every["points"][0]["inside_now"] == 1
     assert client.get("/api/v1/points/9999/counts", headers=auth).status_code == 404
     assert client.get("/api/v1/points/9999/bundle", headers=auth).status_code == 404
