@@ -5,11 +5,17 @@ when another connection wrote meanwhile; waiting does not help it. So a request 
 (any method but GET/HEAD/OPTIONS), and any block inside `write_intent()`, begins its transaction with
 `BEGIN IMMEDIATE`: it waits for the write lock up front (busy timeout) and then cannot fail that way.
 PostgreSQL needs none of this; services take row locks (`with_for_update`) where a rule could race.
+
+Writers queue on a lock file beside the database (`flock`) before they ask SQLite for its write
+lock. SQLite's own wait sleeps 1, 2, 5, 10 … ms between tries, so two busy app processes would
+idle milliseconds at every clash; the kernel wakes the next writer the moment the lock is free.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -42,9 +48,23 @@ def write_intent() -> Iterator[None]:
         _write_intent.reset(token)
 
 
+def _database_file(dbapi_connection: sqlite3.Connection) -> str | None:
+    for _seq, name, path in dbapi_connection.execute("PRAGMA database_list"):
+        if name == "main":
+            return str(path) or None
+    return None
+
+
 @event.listens_for(Engine, "connect")
 def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
+        path = _database_file(dbapi_connection)
+        if path:
+            # One open file per connection: flock locks of two open files exclude each other,
+            # also between threads of one process.
+            connection_record.info["write_lock"] = os.open(
+                path + ".write-lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
+            )
         # We emit BEGIN ourselves (see _on_begin); pysqlite's own would be deferred.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -57,8 +77,53 @@ def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
 
 @event.listens_for(Engine, "begin")
 def _on_begin(connection: Any) -> None:
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+    if connection.dialect.name != "sqlite":
+        return
+    if not _write_intent.get():
+        connection.exec_driver_sql("BEGIN")
+        return
+    info = connection.connection.info
+    lock = info.get("write_lock")
+    if lock is not None:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        info["write_locked"] = True
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _release(connection)
+        raise
+
+
+def _release(connection: Any) -> None:
+    info = connection.connection.info
+    if info.pop("write_locked", False):
+        fcntl.flock(info["write_lock"], fcntl.LOCK_UN)
+
+
+def _end_then_release(end: str) -> Any:
+    def handler(connection: Any) -> None:
+        # SQLAlchemy calls this just before it ends the transaction; end it here so that the
+        # next writer is let in only afterwards (SQLAlchemy's own COMMIT/ROLLBACK then finds no
+        # transaction and does nothing).
+        if connection.dialect.name == "sqlite" and connection.connection.info.get("write_locked"):
+            try:
+                getattr(connection.connection.dbapi_connection, end)()
+            finally:
+                _release(connection)
+
+    return handler
+
+
+event.listen(Engine, "commit", _end_then_release("commit"))
+event.listen(Engine, "rollback", _end_then_release("rollback"))
+
+
+@event.listens_for(Engine, "close")
+def _on_close(dbapi_connection: Any, connection_record: Any) -> None:
+    lock = connection_record.info.pop("write_lock", None)
+    if lock is not None:
+        connection_record.info.pop("write_locked", None)
+        os.close(lock)  # closing the file also lets go of its lock
 
 
 def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
