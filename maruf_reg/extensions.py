@@ -9,7 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import DDL, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 from maruf_reg.jobs import huey
@@ -26,6 +26,17 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# The people search's trigram index needs PostgreSQL's pg_trgm (a trusted extension: the database's
+# owner may create it). The migrations create it too.
+event.listen(
+    Base.metadata,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(  # type: ignore[no-untyped-call]
+        dialect="postgresql"
+    ),
+)
 
 
 db = SQLAlchemy(model_class=Base)

@@ -59,3 +59,46 @@ def test_mail_without_a_server_lands_in_the_outbox(app):
         files = os.listdir(outbox)
     assert len(files) == 1
     assert files[0].endswith(".eml")
+
+
+def test_people_search_follows_every_change_of_a_person(app, forum, make_registration, make_person):
+    """The search index (trigram) is kept in step: new, renamed and deleted people."""
+    from maruf_reg.checkin.services import search_people
+    from maruf_reg.models import Person, Registration
+
+    registration = make_registration(forum, make_person(given_name="İlkay", family_name="Öztürk"))
+    make_registration(forum, make_person(given_name="健太", family_name="高橋"))
+
+    def found(query):
+        with app.app_context():
+            return [hit.name for hit in search_people(forum.id, query)]
+
+    assert found("ozturk") == ["İlkay Öztürk"]
+    assert found("ILKAY oztü") == ["İlkay Öztürk"]
+    assert found("高橋") == ["健太 高橋"]  # two letters: the plain scan
+    assert found("öz_t%") == []
+    with app.app_context():
+        person = db.session.get(Person, registration.person_id)
+        person.family_name = "Şahin"
+        person.refresh_search_key()
+        db.session.commit()
+    assert found("ozturk") == []
+    assert found("sahin") == ["İlkay Şahin"]
+    with app.app_context():
+        db.session.delete(db.session.get(Registration, registration.id))
+        db.session.delete(db.session.get(Person, registration.person_id))
+        db.session.commit()
+    assert found("sahin") == []
+
+
+def test_people_made_in_bulk_are_found(app, runner):
+    """`flask demo` writes people with bulk inserts; they are searchable at once."""
+    from maruf_reg.checkin.services import search_people
+    from maruf_reg.models import Forum, Person
+
+    assert runner.invoke(args=["demo", "--participants", "100", "--speakers", "10"]).exit_code == 0
+    with app.app_context():
+        forum = db.session.scalars(db.select(Forum)).one()
+        someone = db.session.scalars(db.select(Person).order_by(Person.id.desc())).first()
+        hits = search_people(forum.id, someone.email)
+    assert [hit.person_id for hit in hits] == [someone.id]

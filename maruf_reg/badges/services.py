@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from maruf_reg import audit
+from maruf_reg import audit, people_search
 from maruf_reg.badges import tokens
 from maruf_reg.badges.content import (
     COLOUR_RE,
@@ -188,6 +188,22 @@ def personal_badge(
     if registration.status != RegistrationStatus.CONFIRMED:
         raise NotConfirmed.of(registration)
     return registration, render_badges([registration], layout=layout)
+
+
+def find_registrations(forum_id: int, query: str, *, limit: int = 20) -> list[Registration]:
+    """Registrations of the forum whose name, e-mail or organisation hold every word of `query`."""
+    words = people_search.query_words(query)
+    if not words or all(len(word) < 2 for word in words):
+        return []
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .join(Person, Registration.person_id == Person.id)
+            .where(Registration.forum_id == forum_id, *people_search.condition(words, Person.id))
+            .order_by(Person.family_name, Person.given_name, Registration.id)
+            .limit(limit)
+        )
+    )
 
 
 def print_one(

@@ -36,7 +36,6 @@ from maruf_reg.models import (
     Forum,
     Job,
     JobStatus,
-    Person,
     Registration,
     Role,
     Session,
@@ -44,7 +43,6 @@ from maruf_reg.models import (
     Theme,
 )
 from maruf_reg.program.services import current_forum
-from maruf_reg.text import search_key
 
 bp = Blueprint("badges", __name__, cli_group=None)
 
@@ -165,23 +163,6 @@ def _names() -> dict[str, Any]:
     }
 
 
-def _find_registrations(forum: Forum, query: str) -> list[Registration]:
-    """Up to 20 registrations of the forum whose name, e-mail or organisation contains `query`."""
-    folded = search_key(query)
-    if len(folded) < 2:
-        return []
-    pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return list(
-        db.session.scalars(
-            select(Registration)
-            .join(Person, Registration.person_id == Person.id)
-            .where(Registration.forum_id == forum.id, Person.search_key.like(pattern, escape="\\"))
-            .order_by(Person.family_name, Person.given_name, Registration.id)
-            .limit(20)
-        )
-    )
-
-
 @bp.route("/admin/badges", methods=["GET", "POST"])
 @role_required(*DESK)
 def admin_batches() -> Any:
@@ -218,7 +199,7 @@ def admin_batches() -> Any:
         form=form,
         jobs=batches.recent_jobs(),
         query=query,
-        found=_find_registrations(forum, query) if query else [],
+        found=services.find_registrations(forum.id, query) if query else [],
         print_form=PrintForm(),
         **_names(),
     )

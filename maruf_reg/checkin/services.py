@@ -40,6 +40,7 @@ from flask import has_app_context
 from sqlalchemy import ColumnElement, and_, bindparam, event, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from maruf_reg import people_search
 from maruf_reg.badges import tokens
 from maruf_reg.caching import AppCache
 from maruf_reg.database import write_intent
@@ -888,40 +889,41 @@ class PersonHit:
         }
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+_HITS = select(
+    _registrations.c.id,
+    _people.c.id.label("person_id"),
+    _people.c.given_name,
+    _people.c.family_name,
+    _people.c.email,
+    _people.c.organisation,
+    _people.c.country,
+    _registrations.c.category,
+    _registrations.c.status,
+    _registrations.c.badge_serial,
+).select_from(_registrations.join(_people, _people.c.id == _registrations.c.person_id))
 
 
 def search_people(forum_id: int, query: str, *, limit: int = SEARCH_LIMIT) -> list[PersonHit]:
     """Registrations of the forum whose names, e-mail or organisation hold every word of the query,
     accent- and case-insensitively ("ozturk" finds "Öztürk"); at most `limit`, by name."""
-    words = search_key(query).split()[:5]
+    words = people_search.query_words(query)
     if not words or all(len(w) < 2 for w in words):
         return []
-    conditions = [_people.c.search_key.like(f"%{_like_escape(w)}%", escape="\\") for w in words]
-    # Two steps, so that every engine scans the folded keys first (one pass over people, stopping
-    # early when enough match) instead of walking the forum's registrations and looking each
-    # person up. No ORDER BY: sorting every match would need the whole pass.
-    person_ids = list(_run(select(_people.c.id).where(*conditions).limit(limit * 8)).scalars())
-    if not person_ids:
-        return []
-    rows = _run(
-        select(
-            _registrations.c.id,
-            _people.c.id.label("person_id"),
-            _people.c.given_name,
-            _people.c.family_name,
-            _people.c.email,
-            _people.c.organisation,
-            _people.c.country,
-            _registrations.c.category,
-            _registrations.c.status,
-            _registrations.c.badge_serial,
-        )
-        .select_from(_registrations.join(_people, _people.c.id == _registrations.c.person_id))
-        .where(_registrations.c.forum_id == forum_id, _registrations.c.person_id.in_(person_ids))
-        .limit(limit)
-    )
+    # Candidates a few at a time, straight from the index (a common name has thousands of
+    # matches: sorting or counting them all would read them all), until enough are in this forum.
+    rows: list[Any] = []
+    batch = limit * 2
+    offset = 0
+    while len(rows) < limit:
+        people = people_search.candidates(words, limit=batch, offset=offset)
+        if people:
+            found = _HITS.where(
+                _registrations.c.forum_id == forum_id, _registrations.c.person_id.in_(people)
+            )
+            rows += _run(found.limit(limit - len(rows)))
+        if len(people) < batch:
+            break
+        offset += batch
     hits = [
         PersonHit(
             registration_id=row.id,

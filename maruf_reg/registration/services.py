@@ -18,7 +18,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
-from maruf_reg import audit
+from maruf_reg import audit, people_search
 from maruf_reg.extensions import db
 from maruf_reg.models import (
     AuditLog,
@@ -37,7 +37,6 @@ from maruf_reg.registration import seats
 from maruf_reg.registration.loading import registration_with_details
 from maruf_reg.registration.mails import Notice, send_notice, send_promotions
 from maruf_reg.registration.seats import SeatChanges, SeatError, SessionNotBookable
-from maruf_reg.text import search_key
 
 #: what a personal-link token may look like; anything else is refused before a database lookup
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -542,8 +541,7 @@ class Page:
 
 def _filtered(forum_id: int, filters: Filters) -> Select[Any]:
     query = select(Registration).join(Person).where(Registration.forum_id == forum_id)
-    for term in search_key(filters.q).split()[:8]:
-        query = query.where(Person.search_key.contains(term, autoescape=True))
+    query = query.where(*people_search.condition(people_search.query_words(filters.q), Person.id))
     if filters.category is not None:
         query = query.where(Registration.category == filters.category)
     if filters.status is not None:

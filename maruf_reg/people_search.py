@@ -1,0 +1,107 @@
+"""Finding people by name, e-mail or organisation: accent- and case-insensitive ("ozturk",
+"Ozt" and "öztürk" all find "Öztürk"), every word of the query somewhere in the person's folded
+`search_key`.
+
+Each word is a substring match. With 50,000 people a plain `LIKE '%…%'` reads every row, so
+words of three letters or more go through a trigram index: PostgreSQL's pg_trgm (a GIN index on
+`people.search_key`, declared on the model) and, on SQLite, an FTS5 table with the trigram
+tokenizer kept in step with `people` by triggers (made here, by the migrations and by
+`create_all`). Shorter words ("王", "ko") fall back to the plain scan.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import DDL, Column, ColumnElement, Integer, MetaData, Table, Text, event, select
+from sqlalchemy.orm import QueryableAttribute
+
+from maruf_reg.extensions import db
+from maruf_reg.models import Person
+from maruf_reg.text import search_key
+
+#: at most this many words of a query are used
+MAX_WORDS = 8
+#: the FTS5 table on SQLite (not one of the models: `create_all` must not make it as a table)
+people_search = Table(
+    "people_search", MetaData(), Column("rowid", Integer), Column("search_key", Text)
+)
+
+SQLITE_DDL = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS people_search USING fts5("
+    "search_key, content='people', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER IF NOT EXISTS people_search_insert AFTER INSERT ON people BEGIN "
+    "INSERT INTO people_search(rowid, search_key) VALUES (new.id, new.search_key); END",
+    "CREATE TRIGGER IF NOT EXISTS people_search_delete AFTER DELETE ON people BEGIN "
+    "INSERT INTO people_search(people_search, rowid, search_key) "
+    "VALUES ('delete', old.id, old.search_key); END",
+    "CREATE TRIGGER IF NOT EXISTS people_search_update AFTER UPDATE OF search_key ON people BEGIN "
+    "INSERT INTO people_search(people_search, rowid, search_key) "
+    "VALUES ('delete', old.id, old.search_key); "
+    "INSERT INTO people_search(rowid, search_key) VALUES (new.id, new.search_key); END",
+    # Index the rows that exist already (a no-op on an empty table).
+    "INSERT INTO people_search(people_search) VALUES ('rebuild')",
+]
+
+for _statement in SQLITE_DDL:
+    event.listen(
+        Person.__table__,
+        "after_create",
+        DDL(_statement).execute_if(dialect="sqlite"),  # type: ignore[no-untyped-call]
+    )
+
+
+def is_search_table(name: str) -> bool:
+    """The FTS5 table and its shadow tables (left out of migration comparisons)."""
+    return name == "people_search" or name.startswith("people_search_")
+
+
+def query_words(query: str) -> list[str]:
+    """The folded words of a search query."""
+    return search_key(query).split()[:MAX_WORDS]
+
+
+def _indexed_word(words: list[str]) -> str | None:
+    """The word SQLite looks up in its FTS5 table: the longest of three letters or more (FTS5 uses
+    its trigram index only for a LIKE without ESCAPE: hence no % or _ in it)."""
+    if db.engine.dialect.name != "sqlite":
+        return None
+    indexed = [w for w in words if len(w) >= 3 and not set(w) & {"%", "_"}]
+    return max(indexed, key=len) if indexed else None
+
+
+def condition(
+    words: list[str], person_id: ColumnElement[int] | QueryableAttribute[int]
+) -> list[ColumnElement[bool]]:
+    """Conditions (to AND) that the person has every word somewhere; the query must join
+    `Person`. For lists and counts: every match is considered."""
+    driver = _indexed_word(words)
+    conditions: list[ColumnElement[bool]] = []
+    if driver is not None:
+        found = select(people_search.c.rowid).where(people_search.c.search_key.like(f"%{driver}%"))
+        conditions.append(person_id.in_(found))
+    # PostgreSQL answers these from its trigram index (words of three letters or more).
+    conditions += [Person.search_key.contains(w, autoescape=True) for w in words if w != driver]
+    return conditions
+
+
+def candidates(words: list[str], *, limit: int, offset: int = 0) -> list[int]:
+    """Up to `limit` ids of people who have every word, in index order, from `offset` on: for
+    searches that need only the first few matches (they stop reading the index early)."""
+    driver = _indexed_word(words)
+    if driver is None:
+        query = select(Person.id).where(*condition(words, Person.id))
+    else:
+        query = (
+            select(people_search.c.rowid)
+            .where(people_search.c.search_key.like(f"%{driver}%"))
+            .where(
+                *(
+                    select(Person.search_key)
+                    .where(Person.id == people_search.c.rowid)
+                    .scalar_subquery()
+                    .contains(w, autoescape=True)
+                    for w in words
+                    if w != driver
+                )
+            )
+        )
+    return list(db.session.scalars(query.limit(limit).offset(offset)))
