@@ -76,6 +76,10 @@ def worker(workers: int) -> None:
     """Run the background jobs (mail, badge batches) until stopped."""
     if huey.immediate:
         raise click.ClickException("HUEY_IMMEDIATE is set: jobs run inline, there is no queue.")
+    from maruf_reg.badges.batches import recover_interrupted_jobs
+
+    for job_id in recover_interrupted_jobs():
+        click.echo(f"Badge batch {job_id} was cut off by a stopped worker: marked failed.")
     consumer = huey.create_consumer(workers=workers, worker_type="thread")
     click.echo(f"Worker started ({workers} threads).")
     consumer.run()

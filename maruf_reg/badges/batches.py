@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -363,7 +365,7 @@ def run_batch_job(job_id: int) -> None:
         return
     params = dict(job.params)
     staff_user_id = job.created_by_id
-    _set_job(job_id, status=JobStatus.RUNNING, started_at=utcnow(), done=0)
+    _set_job(job_id, status=JobStatus.RUNNING, started_at=utcnow(), done=0, worker=_worker_id())
     try:
         print_batch(
             int(params["forum_id"]),
@@ -386,6 +388,55 @@ def run_batch_job(job_id: int) -> None:
             finished_at=utcnow(),
         )
         raise
+
+
+def _worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _leftovers(job_id: int) -> list[Path]:
+    """Files a batch job makes on its way (its partial PDF, its chunks' folder) and the PDF."""
+    final = job_path(job_id)
+    return [final, *final.parent.glob(f".{final.name}.*")]
+
+
+def recover_interrupted_jobs() -> list[int]:
+    """Fail the batch jobs that a worker of this host left running when it died (crash, kill,
+    restart), and delete their half-made files. Jobs of live workers and other hosts are left."""
+    host = socket.gethostname()
+    failed = []
+    for job in db.session.scalars(
+        select(Job).where(Job.kind == JOB_KIND, Job.status == JobStatus.RUNNING)
+    ):
+        job_host, _, pid = job.worker.rpartition(":")
+        if job_host != host or not pid.isdigit() or _is_alive(int(pid)):
+            continue
+        for path in _leftovers(job.id):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        failed.append(job.id)
+    db.session.commit()
+    for job_id in failed:
+        _set_job(
+            job_id,
+            status=JobStatus.FAILED,
+            error="The worker stopped while this batch was printed. Nothing was recorded: "
+            "start it again.",
+            finished_at=utcnow(),
+        )
+    return failed
 
 
 def recent_jobs(limit: int = 20) -> list[Job]:

@@ -510,7 +510,8 @@ def write_pdf(
     # Chunks hold whole pages: a 4-up sheet is never split between two documents.
     per_page = LAYOUTS[layout].per_page
     chunk_size = max(per_page, chunk_size - chunk_size % per_page)
-    folder = tempfile.mkdtemp(prefix=".badges-", dir=out.parent)
+    # Named after the file being made, so that whoever cleans up after a crash finds it.
+    folder = tempfile.mkdtemp(prefix=f"{out.name}.chunks-", dir=out.parent)
     try:
         tasks = [
             (chunk, layout, face, os.path.join(folder, f"{n:05d}.pdf"))

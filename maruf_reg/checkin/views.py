@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -267,10 +269,22 @@ def counts() -> str:
     return render_template("checkin/counts.html", points=found, live=live)
 
 
+@functools.cache
+def _service_worker_source() -> str:
+    """sw.js with its cache named after the files it keeps: a new release changes the name, so
+    every door device drops the old copies and fetches the new ones."""
+    source = (STATIC_JS / "sw.js").read_text(encoding="utf-8")
+    static = STATIC_JS.parent.parent
+    digest = hashlib.sha256(source.encode())
+    for path in re.findall(r'"/static/([^"]+)"', source):
+        digest.update((static / path).read_bytes())
+    return source.replace('"checkin-v1"', f'"checkin-{digest.hexdigest()[:16]}"')
+
+
 @bp.route("/sw.js")
 def service_worker() -> BaseResponse:
     """The offline worker, served here so that its scope covers every /checkin/ page."""
-    response = send_file(STATIC_JS / "sw.js", mimetype="text/javascript", max_age=0)
+    response = Response(_service_worker_source(), mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/checkin/"
     response.headers["Cache-Control"] = "no-cache"
     return response

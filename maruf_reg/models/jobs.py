@@ -44,6 +44,9 @@ class Job(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: ``host:pid`` of the worker process running it: a restarted worker fails the jobs its dead
+    #: predecessor on the same host left running
+    worker: Mapped[str] = mapped_column(String(100), default="")
 
 
 class AuditLog(Model):

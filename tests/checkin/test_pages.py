@@ -154,3 +154,13 @@ def test_door_session_reads_points_and_counts_but_not_people(client, login, entr
     assert client.get(f"/api/v1/points/{entrance.id}/bundle").status_code == 200
     assert client.get("/api/v1/people?q=ayse").status_code == 403
     assert client.get("/api/v1/counts").status_code == 403  # every point's counts: desk and admins
+
+
+def test_the_service_worker_cache_is_named_after_the_files_it_keeps(client):
+    """A release that changes the scanner's files changes the cache name: devices update."""
+    import re
+
+    source = client.get("/checkin/sw.js").get_data(as_text=True)
+    name = re.search(r'const VERSION = "(checkin-[0-9a-f]{16})"', source)
+    assert name is not None
+    assert client.get("/checkin/sw.js").get_data(as_text=True) == source  # stable

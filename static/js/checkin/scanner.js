@@ -94,7 +94,15 @@ function showResult(answer, decidedOffline) {
     meta.push(T[`category_${person.category}`] || person.category);
     if (person.organisation) meta.push(person.organisation);
   }
-  $("result-meta").textContent = meta.join(" · ");
+  // Each part in its own <bdi>: an Arabic organisation must not swap places with the category.
+  const metaLine = $("result-meta");
+  metaLine.replaceChildren();
+  meta.forEach((part, index) => {
+    if (index) metaLine.append(" · ");
+    const isolated = document.createElement("bdi");
+    isolated.textContent = part;
+    metaLine.append(isolated);
+  });
   const lines = [];
   if (outcome === "already_in" && answer.previous && answer.previous.scanned_at) {
     const prev = answer.previous;
