@@ -38,6 +38,7 @@ worker: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check maruf_reg tests bench scripts
 	$(VENV)/bin/ruff format --check maruf_reg tests bench scripts
+	$(VENV)/bin/bandit -c pyproject.toml -r maruf_reg -q
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy

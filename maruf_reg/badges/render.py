@@ -439,7 +439,8 @@ class _Workers:
             try:
                 pickle.dump(task, process.stdin)
                 process.stdin.flush()
-                answer = pickle.load(process.stdout)  # noqa: S301 (our own worker, through a pipe)
+                # Our own worker, through a pipe.
+                answer = pickle.load(process.stdout)  # noqa: S301  # nosec B301
             except (OSError, EOFError, pickle.UnpicklingError) as error:
                 answers.put((number, ("failed", f"a badge worker process died: {error!r}")))
                 return

@@ -43,7 +43,8 @@ def main() -> None:
     sys.stdout = sys.stderr
     while True:
         try:
-            task = pickle.load(tasks)  # noqa: S301 (from the parent process, through a pipe)
+            # From the parent process, through a pipe.
+            task = pickle.load(tasks)  # noqa: S301  # nosec B301
         except EOFError:
             return
         try:
