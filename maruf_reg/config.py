@@ -48,6 +48,8 @@ RATELIMIT_SIGNUP = "20 per minute;200 per hour"
 RATELIMIT_RESEND = "5 per minute;30 per hour"
 RATELIMIT_LOGIN = "10 per minute;100 per hour"
 RATELIMIT_SEARCH = "120 per minute"
+# Personal badge downloads (a badge PDF costs a render).
+RATELIMIT_BADGE = "30 per minute"
 
 # How long the sign-up page (and the seat counts it shows) may be served from memory. Bookings
 # never rely on these counts: they count under a lock. Sign-ups come in rushes.

@@ -349,7 +349,11 @@ def build_demo(
     participant_rows = [people.make() for _ in range(participants)]
     speaker_ids = _insert_returning_ids(Person, speaker_rows)
     participant_ids = _insert_returning_ids(Person, participant_rows)
-    _insert(SessionRole, _speaker_roles(sessions, speaker_ids, rng))
+    roles = _speaker_roles(sessions, speaker_ids, rng)
+    _insert(SessionRole, roles)
+    # Who only moderates or chairs registers as a moderator (as the programme pages make them).
+    speaking = {row["person_id"] for row in roles if row["role"] == RoleKind.SPEAKER}
+    leading = {row["person_id"] for row in roles} - speaking
 
     def registration(
         person_id: int, category: Category, status: RegistrationStatus, created_at: datetime
@@ -374,7 +378,7 @@ def build_demo(
     registrations = [
         registration(
             pid,
-            Category.SPEAKER,
+            Category.MODERATOR if pid in leading else Category.SPEAKER,
             RegistrationStatus.CONFIRMED,
             opened + timedelta(days=rng.random() * 20),
         )

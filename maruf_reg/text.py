@@ -13,5 +13,13 @@ _FOLD = str.maketrans(
 def search_key(text: str) -> str:
     """Fold text for accent- and case-insensitive search: "Öztürk" and "İlkay" → "ozturk", "ilkay"."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.translate(_FOLD).split())
+    # Marks go (accents), control characters become spaces (NUL cannot even reach PostgreSQL),
+    # format characters (bidi controls, zero-width joiners) go.
+    kept = []
+    for char in decomposed:
+        category = unicodedata.category(char)
+        if category == "Cc":
+            kept.append(" ")
+        elif not (unicodedata.combining(char) or category == "Cf"):
+            kept.append(char)
+    return " ".join("".join(kept).translate(_FOLD).split())

@@ -15,6 +15,8 @@ def test_search_key_folds_case_accents_and_turkish_letters():
     assert search_key("Çağrı  Şahin") == "cagri sahin"
     assert search_key("Łukasz Wiśniewski") == "lukasz wisniewski"
     assert search_key("محمد الحلبي") == "محمد الحلبي"
+    assert search_key("Ay\x00şe\tÖz\u202etürk") == "ay se ozturk"  # controls and bidi marks
+    assert search_key("می\u200cخواهم") == "میخواهم"  # Persian zero-width non-joiner
 
 
 def test_country_names_follow_the_language():

@@ -82,7 +82,7 @@ def _not_printable(error: services.BadgeError, code: int = 409) -> tuple[str, in
 
 
 @bp.route("/r/<token>/badge.pdf")
-@limiter.limit(lambda: current_app.config.get("RATELIMIT_BADGE", "30 per minute"))
+@limiter.limit(lambda: current_app.config["RATELIMIT_BADGE"])
 def personal_badge(token: str) -> Any:
     """A participant downloads their own badge from the personal link (confirmed only)."""
     try:
