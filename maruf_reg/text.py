@@ -1,8 +1,24 @@
-"""Text helpers shared by capabilities: folding names for search."""
+"""Text helpers shared by capabilities: folding names for search, normalising e-mail addresses."""
 
 from __future__ import annotations
 
 import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+
+
+class InvalidEmail(ValueError):
+    """Not an e-mail address; the message says why."""
+
+
+def normalise_email(address: str) -> str:
+    """The address as it is stored: syntax checked (no DNS lookup: venues and CI have none),
+    normalised, lower case. One person per address."""
+    try:
+        return validate_email(address.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise InvalidEmail(str(error)) from error
+
 
 # Letters that do not decompose into a base letter plus a mark.
 _FOLD = str.maketrans(

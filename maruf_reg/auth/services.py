@@ -7,11 +7,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from maruf_reg import text
 from maruf_reg.caching import AppCache
 from maruf_reg.extensions import db
 from maruf_reg.models import ApiToken, Role, StaffUser, utcnow
@@ -43,8 +43,8 @@ class TokenPrincipal:
 
 def normalise_email(email: str) -> str:
     try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
+        return text.normalise_email(email)
+    except text.InvalidEmail as error:
         raise AuthError(str(error)) from error
 
 

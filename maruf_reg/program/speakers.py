@@ -13,7 +13,6 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -43,6 +42,7 @@ from maruf_reg.program.rules import (
     locked,
     one_change,
 )
+from maruf_reg.text import InvalidEmail, normalise_email
 
 #: where people added in the programme admin come from (`Registration.source`)
 PROGRAMME_SOURCE = "programme"
@@ -267,8 +267,8 @@ def forum_overlaps(forum_id: int) -> dict[int, list[Overlap]]:
 def _person_for(fields: PersonFields) -> tuple[Person, bool]:
     """The person with this e-mail, or a new one made from the fields."""
     try:
-        email = validate_email(fields.email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
+        email = normalise_email(fields.email)
+    except InvalidEmail as error:
         raise ProgrammeError(_l("This is not a valid e-mail address."), field="email") from error
     person = db.session.scalars(select(Person).where(Person.email == email)).first()
     if person is not None:

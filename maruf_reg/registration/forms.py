@@ -7,7 +7,6 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -35,6 +34,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, html_params
 from maruf_reg.countries import country_choices, is_country
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import NAME_MAX, Category, RegistrationStatus, RoleKind
+from maruf_reg.text import InvalidEmail, normalise_email
 
 TEXT_MAX = 200
 BIO_MAX = 5000
@@ -123,10 +123,8 @@ class EmailAddress:
 
     def __call__(self, form: Any, field: Field) -> None:
         try:
-            field.data = validate_email(
-                field.data or "", check_deliverability=False
-            ).normalized.lower()
-        except EmailNotValidError as error:
+            field.data = normalise_email(field.data or "")
+        except InvalidEmail as error:
             raise ValidationError(_l("This is not a valid e-mail address.")) from error
 
 

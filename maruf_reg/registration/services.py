@@ -13,12 +13,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
-from maruf_reg import audit, people_search
+from maruf_reg import audit, people_search, text
 from maruf_reg.extensions import db
 from maruf_reg.models import (
     AuditLog,
@@ -73,10 +72,10 @@ def new_token() -> str:
 
 
 def normalise_email(email: str) -> str:
-    """The address as we store it: syntax checked (no DNS), normalised, lower case."""
+    """The address as we store it (see maruf_reg.text.normalise_email)."""
     try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
+        return text.normalise_email(email)
+    except text.InvalidEmail as error:
         raise InvalidEmail(str(error)) from error
 
 
