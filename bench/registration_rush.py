@@ -165,6 +165,21 @@ def process_cpu_seconds(root_pid: int) -> float:
     return total
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every PostgreSQL server process on this machine, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, fields = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, IndexError, ValueError):
+            continue
+        if name.startswith("postgres"):
+            values = fields.split()
+            total += (int(values[11]) + int(values[12])) / ticks
+    return total
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -412,6 +427,7 @@ def main() -> int:
         )
         threads = [threading.Thread(target=run) for _ in range(args.clients)]
         server_cpu = process_cpu_seconds(server.pid)
+        database_cpu = postgres_cpu_seconds() if args.database else 0.0
         client_cpu = time.process_time()
         began = time.perf_counter()
         for thread in threads:
@@ -420,6 +436,7 @@ def main() -> int:
             thread.join()
         elapsed = time.perf_counter() - began
         server_cpu = process_cpu_seconds(server.pid) - server_cpu
+        database_cpu = postgres_cpu_seconds() - database_cpu if args.database else 0.0
         client_cpu = time.process_time() - client_cpu
 
         done = len(results.post_ms)
@@ -434,7 +451,9 @@ def main() -> int:
         )
         print(
             f"CPU:             server {server_cpu * 1000 / max(done, 1):.1f} ms per sign-up "
-            f"(GET + POST), this client {client_cpu * 1000 / max(done, 1):.1f} ms; "
+            f"(GET + POST), "
+            + (f"PostgreSQL {database_cpu * 1000 / max(done, 1):.1f} ms, " if args.database else "")
+            + f"this client {client_cpu * 1000 / max(done, 1):.1f} ms; "
             f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
         )
         problems = [*results.failures[:5], *(repr(e) for e in errors[:5])]

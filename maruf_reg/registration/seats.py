@@ -197,12 +197,12 @@ def _book_or_waitlist(
 def request_seats(registration: Registration, sessions: Sequence[Session]) -> SeatChanges:
     """Book a seat in each session, or join its waitlist when it is full.
 
-    The registration must not hold seats in these sessions yet; the caller has checked overlaps.
+    The sessions' rows must be locked by the caller (`lock_sessions`, or `sessions_for_booking`
+    with `lock`); the registration must not hold seats in them yet; overlaps are checked.
     """
     if not sessions:
         return SeatChanges()
-    locked = lock_sessions({s.id for s in sessions})
-    return _book_or_waitlist(registration, [locked[s.id] for s in sessions], utcnow())
+    return _book_or_waitlist(registration, sessions, utcnow())
 
 
 def promote_waitlist(session: Session, now: datetime | None = None) -> list[Seat]:

@@ -118,21 +118,25 @@ def status_for(forum: Forum, category: Category) -> RegistrationStatus:
 
 
 def sessions_for_booking(
-    forum_id: int, session_ids: Collection[int], *, held: Collection[int] = ()
+    forum_id: int, session_ids: Collection[int], *, held: Collection[int] = (), lock: bool = False
 ) -> list[Session]:
     """The chosen sessions, checked: in this forum, taking bookings, not over, not overlapping.
 
     Sessions in `held` (seats the person has already) pass even if they no longer take bookings.
+    With `lock`, their rows are locked for the rest of the transaction, as `seats.lock_sessions`
+    does (ascending id), and read fresh.
     """
     wanted = set(session_ids)
     if not wanted:
         return []
-    found = {
-        s.id: s
-        for s in db.session.scalars(
-            select(Session).where(Session.id.in_(wanted), Session.forum_id == forum_id)
+    query = select(Session).where(Session.id.in_(wanted), Session.forum_id == forum_id)
+    if lock:
+        query = (
+            query.order_by(Session.id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
         )
-    }
+    found = {s.id: s for s in db.session.scalars(query)}
     now = utcnow()
     for session_id in sorted(wanted):
         session = found.get(session_id)
@@ -180,12 +184,6 @@ def sign_up(forum_id: int, data: SignUp) -> SignUpResult:
         raise CategoryNotAllowed(f"{data.category.value} cannot be chosen on the sign-up form")
     email = normalise_email(data.email)
     try:
-        chosen = sessions_for_booking(forum_id, data.session_ids)
-    except SeatError:
-        # Release the write lock (SQLite) before the form is shown again.
-        db.session.rollback()
-        raise
-    try:
         person, registration = _find(forum_id, email)
         if registration is not None:
             db.session.rollback()
@@ -213,6 +211,7 @@ def sign_up(forum_id: int, data: SignUp) -> SignUpResult:
         db.session.add(registration)
         # Person and registration first, the session locks last (see seats.py).
         db.session.flush()
+        chosen = sessions_for_booking(forum_id, data.session_ids, lock=True)
         changes = seats.request_seats(registration, chosen)
         audit.record(
             "registration.create",
@@ -227,6 +226,10 @@ def sign_up(forum_id: int, data: SignUp) -> SignUpResult:
         )
         registration_id = registration.id
         db.session.commit()
+    except SeatError:
+        # Nothing is kept; the write lock (SQLite) is let go before the form is shown again.
+        db.session.rollback()
+        raise
     except IntegrityError:
         # The same address signed up at the same moment in another request: that one won.
         db.session.rollback()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -129,7 +129,7 @@ def _day_label(day: date, locale: str) -> str:
 _session_lists: AppCache[tuple[int, str], list[SessionOption]] = AppCache(
     "signup_sessions", maxsize=64, ttl="SIGNUP_PAGE_SECONDS"
 )
-_signup_pages: AppCache[tuple[int, str, str], str] = AppCache(
+_signup_pages: AppCache[tuple[str, str], str] = AppCache(
     "signup_pages", maxsize=64, ttl="SIGNUP_PAGE_SECONDS"
 )
 #: stands for the visitor's own CSRF token in a kept page
@@ -146,17 +146,16 @@ def _sign_up_options(forum: Forum) -> list[SessionOption]:
     return options
 
 
-def _kept_sign_up_page(forum: Forum, render: Callable[[], str]) -> str:
-    """The empty sign-up page, rendered at most once per SIGNUP_PAGE_SECONDS per address and
-    language; each visitor gets their own CSRF token in it."""
-    key = (forum.id, locale_code(), request.full_path)
-    page = _signup_pages.get(key)
-    if page is None:
-        html = render()
-        page = html.replace(generate_csrf(), _CSRF_SLOT)
-        _signup_pages.set(key, page)
-        return html
-    return page.replace(_CSRF_SLOT, generate_csrf())
+def _kept_sign_up_page() -> str | None:
+    """The empty sign-up page if it was rendered less than SIGNUP_PAGE_SECONDS ago for this
+    address and language, with the visitor's own CSRF token in it; None otherwise."""
+    page = _signup_pages.get((locale_code(), request.full_path))
+    return None if page is None else page.replace(_CSRF_SLOT, generate_csrf())
+
+
+def _keep_sign_up_page(html: str) -> str:
+    _signup_pages.set((locale_code(), request.full_path), html.replace(generate_csrf(), _CSRF_SLOT))
+    return html
 
 
 def _session_options(forum: Forum, held: Collection[int] = ()) -> list[SessionOption]:
@@ -207,6 +206,13 @@ def person_details(form: Any) -> services.PersonDetails:
 @limiter.limit(lambda: current_app.config["RATELIMIT_SIGNUP"], methods=["POST"])
 def register() -> str | BaseResponse:
     """The one-step sign-up form."""
+    # A first visit (no form sent, nobody logged in, no message waiting) looks the same for all,
+    # and in a rush it is served from memory without a database query.
+    first_visit = (
+        request.method == "GET" and not current_user.is_authenticated and "_flashes" not in session
+    )
+    if first_visit and (page := _kept_sign_up_page()) is not None:
+        return page
     form = SignUpForm()
     if not form.is_submitted():
         form.language.data = locale_code()
@@ -244,20 +250,13 @@ def register() -> str | BaseResponse:
         if c in Category._value2member_map_
     )
 
-    def render() -> str:
-        return render_template(
-            "registration/register.html",
-            form=form,
-            options=_sign_up_options(forum),
-            approval={
-                c: _("confirmed after an organiser's check") for c in forum.approval_categories
-            },
-        )
-
-    # A first visit (no form sent, nobody logged in, no message waiting) looks the same for all.
-    if request.method == "GET" and not current_user.is_authenticated and "_flashes" not in session:
-        return _kept_sign_up_page(forum, render)
-    return render()
+    html = render_template(
+        "registration/register.html",
+        form=form,
+        options=_sign_up_options(forum),
+        approval={c: _("confirmed after an organiser's check") for c in forum.approval_categories},
+    )
+    return _keep_sign_up_page(html) if first_visit else html
 
 
 @bp.route("/register/sent")
