@@ -86,8 +86,9 @@ class Forum(Model):
     badge_colours: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     #: forum colour used on badges and pages
     colour: Mapped[str] = mapped_column(String(7), default="#0b5394")
-    #: optional logo for badges (PNG or SVG bytes) and its media type
-    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: optional logo for badges (PNG or SVG bytes, up to 512 KB) and its media type; loaded only
+    #: when read, not with every page's forum
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     logo_type: Mapped[str | None] = mapped_column(String(50))
     #: Ed25519 public key (raw 32 bytes) that verifies badge tokens offline
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary(64))
