@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from maruf_reg.extensions import db
 from maruf_reg.models import (
@@ -259,6 +259,21 @@ def test_the_sign_up_page_is_kept_briefly(make_app, client, sign_up, programme):
     sign_up(email="one@example.org", sessions=[programme.afternoon.id])
     assert "2 seats left" in seats_left(rush)  # the kept page
     assert "1 seat left" in seats_left(client)  # an app that keeps nothing
+    with rush_app.app_context():
+        engine = db.engine
+    touched: list[str] = []
+
+    def note_connection(connection, *args) -> None:
+        touched.append("connection")
+
+    event.listen(engine, "engine_connect", note_connection)
+    try:
+        assert "2 seats left" in seats_left(rush)
+        assert touched == []  # the kept page is served without a database connection
+        rush.get("/register?from=mail", headers={"Accept-Language": "en"})  # not kept yet
+        assert touched  # rendered: it reads the forum and the seats
+    finally:
+        event.remove(engine, "engine_connect", note_connection)
     other = rush_app.test_client()  # another visitor of the same server
     first, second = (
         csrf_from(c.get("/register", headers={"Accept-Language": "en"}).get_data(as_text=True))
