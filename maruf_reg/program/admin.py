@@ -223,7 +223,11 @@ def delete_session(session_id: int) -> Page:
         what=session.title(locale_code()),
         back=url_for("program.edit_session", session_id=session_id),
         message=(
-            _("Seats booked in this session: %(count)d. They are cancelled with it.", count=booked)
+            _(
+                "Seats booked in this session: %(count)d. They are cancelled with it; the people "
+                "who had them, and those on its waitlist, are told by e-mail.",
+                count=booked,
+            )
             if booked
             else None
         ),

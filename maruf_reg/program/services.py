@@ -54,6 +54,7 @@ from maruf_reg.program.rules import (
     one_change,
 )
 from maruf_reg.program.speakers import Overlap, speaker_overlaps
+from maruf_reg.registration.mails import GoneSession, send_session_cancelled
 from maruf_reg.registration.services import fill_from_waitlist
 
 
@@ -469,7 +470,8 @@ def booked_counts(forum_id: int) -> dict[int, int]:
 
 
 def delete_session(session_id: int, *, confirm_booked: bool, staff_user_id: int | None) -> int:
-    """Delete a session with its roles and seats; booked seats need a confirmation.
+    """Delete a session with its roles and seats; booked seats need a confirmation. Everyone who
+    had a seat or a waitlist place in it is mailed once the deletion is committed.
 
     Returns the number of booked seats that went with it.
     """
@@ -478,6 +480,13 @@ def delete_session(session_id: int, *, confirm_booked: bool, staff_user_id: int 
         booked = booked_count(session.id)
         if booked and not confirm_booked:
             raise SessionHasBookings(booked)
+        gone = GoneSession.of(session)
+        holders = [
+            (registration_id, status == SeatStatus.BOOKED)
+            for registration_id, status in db.session.execute(
+                select(Seat.registration_id, Seat.status).where(Seat.session_id == session.id)
+            )
+        ]
         audit.record(
             "session.delete",
             obj=session,
@@ -490,6 +499,7 @@ def delete_session(session_id: int, *, confirm_booked: bool, staff_user_id: int 
             },
         )
         db.session.delete(session)
+    send_session_cancelled(gone, holders)
     return booked
 
 

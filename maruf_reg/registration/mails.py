@@ -10,6 +10,7 @@ import enum
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
@@ -49,6 +50,8 @@ class Notice(enum.StrEnum):
     CANCELLED = "cancelled"
     #: a seat became free and was given to the person, first on the waitlist
     PROMOTED = "promoted"
+    #: organisers deleted a session the person had a seat or a waitlist place in
+    SESSION_CANCELLED = "session_cancelled"
 
 
 def base_url() -> str:
@@ -80,10 +83,36 @@ class SessionLine:
 
 def session_when(session: Session, forum: Forum, locale: str) -> str:
     """ "Tuesday 1 October, 11:00–12:30" in the forum's time zone and the reader's language."""
-    start = session.starts_at.astimezone(forum.zone)
-    end = session.ends_at.astimezone(forum.zone)
+    return time_span(session.starts_at, session.ends_at, forum, locale)
+
+
+def time_span(starts_at: datetime, ends_at: datetime, forum: Forum, locale: str) -> str:
+    start, end = starts_at.astimezone(forum.zone), ends_at.astimezone(forum.zone)
     day = format_date(start.date(), "EEEE d MMMM", locale=locale)
     return f"{day}, {start:%H:%M}–{end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class GoneSession:
+    """A deleted session, as its notice tells of it (the row is gone when the worker builds it)."""
+
+    title_tr: str
+    title_en: str
+    starts_at: datetime
+    ends_at: datetime
+    room: str
+
+    @classmethod
+    def of(cls, session: Session) -> GoneSession:
+        room = session.room.name if session.room else ""
+        return cls(session.title_tr, session.title_en, session.starts_at, session.ends_at, room)
+
+    def line(self, forum: Forum, locale: str, *, booked: bool) -> SessionLine:
+        title = (
+            (self.title_en or self.title_tr) if locale == "en" else (self.title_tr or self.title_en)
+        )
+        when = time_span(self.starts_at, self.ends_at, forum, locale)
+        return SessionLine(title=title, when=when, room=self.room, booked=booked)
 
 
 def _session_lines(seats: Sequence[Seat], forum: Forum, locale: str) -> list[SessionLine]:
@@ -109,14 +138,20 @@ def _subject(kind: Notice, registration: Registration, forum_name: str, extra: s
         Notice.REJECTED: _("Your registration for %(forum)s", forum=forum_name),
         Notice.CANCELLED: _("Your registration for %(forum)s is cancelled", forum=forum_name),
         Notice.PROMOTED: _("A seat is free for you: %(session)s", session=extra),
+        Notice.SESSION_CANCELLED: _("A session is cancelled: %(session)s", session=extra),
     }
     return str(subjects[kind])
 
 
 def build_notice(
-    kind: Notice, registration: Registration, *, session_ids: Sequence[int] = ()
+    kind: Notice,
+    registration: Registration,
+    *,
+    session_ids: Sequence[int] = (),
+    gone: tuple[GoneSession, bool] | None = None,
 ) -> EmailMessage:
-    """The message for one notice, in the person's language."""
+    """The message for one notice, in the person's language. `gone`: the deleted session of a
+    SESSION_CANCELLED notice, and whether the person had a seat in it (else a waitlist place)."""
     person = registration.person
     forum = registration.forum
     locale = person.language if person.language in current_app.config["LANGUAGES"] else "tr"
@@ -146,7 +181,10 @@ def build_notice(
                 for role in roles
             ],
         }
+        context["gone"] = gone[0].line(forum, locale, booked=gone[1]) if gone else None
         extra = context["promoted"][0].title if context["promoted"] else ""
+        if context["gone"]:
+            extra = context["gone"].title
         subject = _subject(kind, registration, forum_name, extra)
         text = render_template("registration/mail/notice.txt", subject=subject, **context)
         html = render_template("registration/mail/notice.html", subject=subject, **context)
@@ -167,7 +205,12 @@ def queue(message: EmailMessage) -> None:
 
 
 @huey.app_task(retries=8, retry_delay=30)
-def deliver_notice(kind: str, registration_id: int, session_ids: list[int]) -> None:
+def deliver_notice(
+    kind: str,
+    registration_id: int,
+    session_ids: list[int],
+    gone: tuple[GoneSession, bool] | None = None,
+) -> None:
     """The worker's task: build the notice from the registration as it is now, and send it.
 
     Building here, not in the request, keeps template rendering and MIME encoding off the sign-up
@@ -175,16 +218,29 @@ def deliver_notice(kind: str, registration_id: int, session_ids: list[int]) -> N
     """
     registration = _load(registration_id)
     if registration is not None:
-        mail.deliver_now(build_notice(Notice(kind), registration, session_ids=session_ids))
+        message = build_notice(Notice(kind), registration, session_ids=session_ids, gone=gone)
+        mail.deliver_now(message)
 
 
-def send_notice(kind: Notice, registration_id: int, *, session_ids: Sequence[int] = ()) -> None:
+def send_notice(
+    kind: Notice,
+    registration_id: int,
+    *,
+    session_ids: Sequence[int] = (),
+    gone: tuple[GoneSession, bool] | None = None,
+) -> None:
     """Queue one notice. Call after the commit of the change it tells about."""
     try:
-        deliver_notice(kind.value, registration_id, list(session_ids))
+        deliver_notice(kind.value, registration_id, list(session_ids), gone)
     except Exception:
         # As in `queue`: the change is saved whatever happens to its mail.
         log.exception("could not queue the %s notice of registration %s", kind, registration_id)
+
+
+def send_session_cancelled(gone: GoneSession, holders: Sequence[tuple[int, bool]]) -> None:
+    """Tell everyone who had a seat (True) or a waitlist place (False) in a deleted session."""
+    for registration_id, booked in holders:
+        send_notice(Notice.SESSION_CANCELLED, registration_id, gone=(gone, booked))
 
 
 def send_promotions(promoted: Sequence[tuple[int, int]]) -> None:

@@ -319,3 +319,72 @@ def test_the_certificate_is_not_offered_before_the_forum(client, forum, make_reg
     registration = make_registration(forum)
     page = client.get(f"/r/{registration.manage_token}").get_data(as_text=True)
     assert "certificate.pdf" not in page
+
+
+def test_people_in_a_deleted_session_are_told_in_their_own_language(
+    mail_app, mail_client, mailbox, make_staff, programme
+):
+    """An organiser deletes a session: everyone with a seat or a waitlist place in it is mailed,
+    in their language, with the sessions they keep; nobody else is."""
+    workshop = programme.afternoon  # two seats
+    sign_up_by_mail(
+        mail_client,
+        given_name="Ayşe",
+        family_name="Öztürk",
+        email="ayse@example.org",
+        sessions=[workshop.id, programme.morning.id],
+    )
+    sign_up_by_mail(
+        mail_app.test_client(),
+        given_name="محمد",
+        family_name="الحلبي",
+        email="halabi@example.org",
+        language="en",
+        sessions=[workshop.id],
+    )
+    sign_up_by_mail(mail_app.test_client(), email="isil@example.org", sessions=[workshop.id])
+    sign_up_by_mail(
+        mail_app.test_client(), email="other@example.org", sessions=[programme.morning.id]
+    )
+    mailbox.wait_for(4)
+    waitlisted = rows(
+        mail_app,
+        select(Person.email)
+        .join(Registration)
+        .join(Seat)
+        .where(Seat.status == SeatStatus.WAITLISTED),
+    )
+    assert waitlisted == ["isil@example.org"]
+
+    staff = make_staff("admin")
+    admin = mail_app.test_client()
+    admin.post(
+        "/login",
+        data={
+            "csrf_token": csrf_from(admin.get("/login").get_data(as_text=True)),
+            "email": staff.email,
+            "password": staff.password,
+        },
+    )
+    path = f"/admin/program/sessions/{workshop.id}/delete"
+    page = admin.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Seats booked in this session: 2" in page and "told by e-mail" in page
+    response = admin.post(path, data={"csrf_token": csrf_from(page), "confirm": "y"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+    messages = mailbox.wait_for(7)[4:]
+    assert len(mailbox.messages) == 7  # the one who had no place in it gets nothing
+    told = {message["To"]: message for message in messages}
+    assert set(told) == {"ayse@example.org", "halabi@example.org", "isil@example.org"}
+    ayse = told["ayse@example.org"]
+    assert ayse["Subject"] == "Bir oturum iptal edildi: Kentsel Dönüşüm Atölyesi"
+    assert "yer ayırttığınız bir oturumu iptal etti" in text_of(ayse)
+    assert "Kentte Göç" in text_of(ayse)  # the session she keeps
+    assert personal_path(ayse).startswith("/r/")
+    halabi = told["halabi@example.org"]
+    assert halabi["Subject"] == "A session is cancelled: Urban Renewal Workshop"
+    assert "cancelled a session in which you had a seat" in text_of(halabi)
+    assert "<bdi>محمد الحلبي</bdi>" in html_of(halabi)
+    assert "<s>Urban Renewal Workshop</s>" in html_of(halabi)
+    assert "bekleme listesinde olduğunuz" in text_of(told["isil@example.org"])
+    assert rows(mail_app, select(Seat.session_id).where(Seat.session_id == workshop.id)) == []
