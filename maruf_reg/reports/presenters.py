@@ -23,6 +23,8 @@ TOP_COUNTRIES = 25
 #: Steps the occupancy chart may use, in minutes; the smallest that gives at most MAX_SLOTS columns.
 OCCUPANCY_STEPS = (5, 10, 15, 30, 60, 120)
 MAX_SLOTS = 60
+#: how far before and after a session its occupancy chart may reach
+OCCUPANCY_MARGIN = timedelta(hours=2)
 
 
 def _empty_text() -> str:
@@ -137,13 +139,18 @@ def themes_chart(themes: list[ThemeFigures]) -> Chart:
 def occupancy_slots(
     report: SessionReport,
 ) -> tuple[list[datetime], list[int]]:
-    """The session's occupancy sampled in even steps: the most people inside during each step."""
+    """The session's occupancy sampled in even steps: the most people inside during each step.
+
+    The chart covers the session, half an hour before it and the scans around it, but never more
+    than OCCUPANCY_MARGIN before or after: a device with a wrong clock must not squeeze the
+    session into one column.
+    """
     figures = report.figures
     start = figures.starts_at - timedelta(minutes=30)
     end = figures.ends_at
     if report.occupancy:
-        start = min(start, report.occupancy[0][0])
-        end = max(end, report.occupancy[-1][0])
+        start = max(figures.starts_at - OCCUPANCY_MARGIN, min(start, report.occupancy[0][0]))
+        end = min(figures.ends_at + OCCUPANCY_MARGIN, max(end, report.occupancy[-1][0]))
     minutes = (end - start).total_seconds() / 60
     step = next((s for s in OCCUPANCY_STEPS if minutes / s <= MAX_SLOTS), OCCUPANCY_STEPS[-1])
     # Slots start on whole steps of the hour (10:45, 10:50 …), so that labels read well.
@@ -151,6 +158,9 @@ def occupancy_slots(
     slots: list[datetime] = []
     peaks: list[int] = []
     level, index = 0, 0
+    while index < len(report.occupancy) and report.occupancy[index][0] < start:
+        level = report.occupancy[index][1]  # who came in before the chart begins
+        index += 1
     moment = start
     while moment <= end:
         upper = moment + timedelta(minutes=step)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from maruf_reg.models import Role
+from maruf_reg.models import Outcome, Role
 
 EN = {"Accept-Language": "en"}
 
@@ -113,6 +113,26 @@ def test_session_page(client, login, scenario):
     assert "Participants 3 0 2 1 0" in text and "Press 0 1 1 0 1" in text
     assert "Türkiye 2 0 2 1 1" in text and "Germany 0 1 1 0 1" in text
     assert client.get("/reports/sessions/999999", headers=EN).status_code == 404
+
+
+def test_a_scan_with_a_wrong_clock_does_not_stretch_the_occupancy_chart(
+    client, login, scenario, make_scan
+):
+    """A device whose clock was hours off sends late scans: the chart still shows the session
+    (11:00–12:30) in short steps, from at most two hours before to two hours after it."""
+    person = next(iter(scenario.people.values()))
+    make_scan(scenario.points["p1"], person, scenario.at(0, 4, 17))  # the night before
+    make_scan(scenario.points["p1"], person, scenario.at(2, 21, 40), Outcome.EXITED)  # days later
+    login()
+    html = client.get(f"/reports/sessions/{scenario.sessions['s1'].id}", headers=EN)
+    slots = re.findall(r"(\d\d:\d\d) · People inside: (\d+)", html.get_data(as_text=True))
+    times = [time for time, _people in slots]
+    assert times[0] == "09:00" and times[-1] == "14:30", times
+    assert len(times) == 34  # 10-minute steps
+    peaks = dict(slots)
+    assert peaks["09:00"] == "1"  # the early admission counts as inside from the chart's start
+    assert peaks["11:00"] == "4"  # the peak at 11:02, as without the odd scans
+    assert peaks["14:30"] == "3"  # the exit days later lies beyond the chart
 
 
 def test_theme_pages(client, login, scenario):
