@@ -110,7 +110,27 @@ class SignUpResult:
     seats: SeatChanges = field(default_factory=SeatChanges)
 
 
-def status_for(forum: Forum, category: Category) -> RegistrationStatus:
+@dataclass(frozen=True)
+class SignUpRules:
+    """What a sign-up needs to know of its forum. Plain values: the sign-up page keeps them for
+    SIGNUP_PAGE_SECONDS, so that a rush of sign-ups does not read the forum's row each time."""
+
+    forum_id: int
+    registration_open: bool
+    signup_categories: tuple[str, ...]
+    approval_categories: tuple[str, ...]
+
+    @classmethod
+    def of(cls, forum: Forum) -> SignUpRules:
+        return cls(
+            forum.id,
+            forum.registration_open,
+            tuple(forum.signup_categories or ()),
+            tuple(forum.approval_categories or ()),
+        )
+
+
+def status_for(forum: Forum | SignUpRules, category: Category) -> RegistrationStatus:
     """Categories that need an organiser's approval start pending; the others are confirmed."""
     if category.value in (forum.approval_categories or []):
         return RegistrationStatus.PENDING
@@ -171,17 +191,17 @@ def _fill_blanks(person: Person, details: PersonDetails) -> None:
     person.refresh_search_key()
 
 
-def sign_up(forum_id: int, data: SignUp) -> SignUpResult:
+def sign_up(rules: SignUpRules, data: SignUp) -> SignUpResult:
     """Register a person to the forum (one step) and mail their personal link.
 
     An address that has a registration already gets its personal link again, and nothing else
     changes; the caller shows the same page in both cases, so that nobody learns who registered.
     """
-    forum = db.session.get(Forum, forum_id)
-    if forum is None or not forum.registration_open:
+    if not rules.registration_open:
         raise RegistrationClosed("this forum does not take sign-ups")
-    if data.category.value not in (forum.signup_categories or []):
+    if data.category.value not in rules.signup_categories:
         raise CategoryNotAllowed(f"{data.category.value} cannot be chosen on the sign-up form")
+    forum_id = rules.forum_id
     email = normalise_email(data.email)
     try:
         person, registration = _find(forum_id, email)
@@ -196,7 +216,7 @@ def sign_up(forum_id: int, data: SignUp) -> SignUpResult:
         else:
             _fill_blanks(person, data.details)
         now = utcnow()
-        status = status_for(forum, data.category)
+        status = status_for(rules, data.category)
         registration = Registration(
             forum_id=forum_id,
             person=person,

@@ -134,6 +134,19 @@ _signup_pages: AppCache[tuple[str, str], str] = AppCache(
 )
 #: stands for the visitor's own CSRF token in a kept page
 _CSRF_SLOT = "\x00csrf\x00"
+#: the current forum's sign-up rules, kept as long (by FORUM_SLUG: one current forum per app)
+_sign_up_rules: AppCache[str, services.SignUpRules] = AppCache(
+    "signup_rules", maxsize=4, ttl="SIGNUP_PAGE_SECONDS"
+)
+
+
+def _rules() -> services.SignUpRules:
+    key = current_app.config["FORUM_SLUG"]
+    rules = _sign_up_rules.get(key)
+    if rules is None:
+        rules = services.SignUpRules.of(_forum())
+        _sign_up_rules.set(key, rules)
+    return rules
 
 
 def _sign_up_options(forum: Forum) -> list[SessionOption]:
@@ -231,7 +244,7 @@ def register() -> str | BaseResponse:
             consent_photo=bool(form.consent_photo.data),
         )
         try:
-            services.sign_up(_forum().id, data)
+            services.sign_up(_rules(), data)
         except SeatError as error:
             _seat_error(form, error)
         except services.CategoryNotAllowed:

@@ -282,3 +282,35 @@ def test_the_sign_up_page_is_kept_briefly(make_app, client, sign_up, programme):
     assert first != second
     sign_up(email="two@example.org", sessions=[programme.afternoon.id])
     assert "full: waitlist" in seats_left(client)
+
+
+def test_in_a_rush_sign_ups_do_not_read_the_forum_row_each_time(make_app, forum, programme):
+    """The forum's sign-up rules are kept as long as the page; the seats are still counted under
+    the session's lock, so the last seat goes to one person only."""
+    # Mail queued for the worker (which reads the forum for it), as in production.
+    rush_app = make_app(SIGNUP_PAGE_SECONDS=3600, HUEY_IMMEDIATE=False)
+    with rush_app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def note(connection, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    def post(email: str) -> int:
+        browser = rush_app.test_client()
+        token = csrf_from(browser.get("/register").get_data(as_text=True))
+        fields = signup_fields(email=email, sessions=[programme.afternoon.id])
+        return browser.post("/register", data={"csrf_token": token, **fields}).status_code
+
+    assert post("first@example.org") == 302
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert post("second@example.org") == 302
+        assert post("third@example.org") == 302
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert statements  # the sign-ups were written…
+    assert not [s for s in statements if "FROM forums" in s]  # …without reading the forum
+    with rush_app.app_context():
+        seats = db.session.execute(select(Seat.status).order_by(Seat.id)).scalars().all()
+    assert seats == [SeatStatus.BOOKED, SeatStatus.BOOKED, SeatStatus.WAITLISTED]  # two seats
