@@ -15,43 +15,15 @@ import os
 import re
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from common import flask, postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
-FLASK = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "maruf_reg"]
 SECRET = "bench-" + secrets.token_hex(16)
-
-
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    name = f"maruf_bench_{secrets.token_hex(4)}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def flask(args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [*FLASK, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        sys.exit(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
 
 
 def measure(engine: str, url: str, participants: int, requests: int) -> None:
@@ -63,9 +35,9 @@ def measure(engine: str, url: str, participants: int, requests: int) -> None:
             "MARUF_DATABASE_URL": url,
             "MARUF_RATELIMIT_ENABLED": "false",
         }
-        flask(["init-db"], env)
+        flask(env, "init-db")
         began = time.perf_counter()
-        output = flask(["demo", "--participants", str(participants)], env)
+        output = flask(env, "demo", "--participants", str(participants))
         wall = time.perf_counter() - began
         inside = re.search(r"made in ([\d.]+) s", output)
         print(

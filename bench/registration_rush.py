@@ -17,6 +17,7 @@ Goal: ≥ 200 sign-ups/s and p99 ≤ 200 ms on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import random
@@ -24,7 +25,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +35,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common import flask, free_port, postgres_database
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
@@ -43,12 +45,6 @@ EMAIL_DOMAIN = "rush.example.org"
 GIVEN = ["Ayşe", "İlkay", "Şükrü", "محمد", "فاطمة", "Ana", "Νίκος", "Дмитрий", "Jean-Luc", "美玲"]
 FAMILY = ["Öztürk", "Işıkoğlu", "Çağlayan", "الحلبي", "حداد", "Müller", "Παπαδόπουλος", "Петров"]
 COUNTRIES = ["TR", "TR", "TR", "SY", "LB", "DE", "GR", "RU", "FR", "CN"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -183,41 +179,6 @@ def postgres_cpu_seconds() -> float:
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def make_postgres_database(server_url: str) -> tuple[str, str]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"maruf_rush_{secrets.token_hex(4)}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres_database(server_url: str, name: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def flask(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [str(VENV_BIN / "flask"), "--app", "maruf_reg", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
 
 
 def wait_until_up(port: int, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -370,9 +331,11 @@ def main() -> int:
         env["MARUF_REDIS_URL"] = args.redis
         # A queue of its own: other processes on the same Redis must not take its mail.
         env["MARUF_HUEY_NAME"] = f"maruf-rush-{secrets.token_hex(4)}"
-    database_name = None
+    cleanup = contextlib.ExitStack()
     if args.database:
-        database_name, env["MARUF_DATABASE_URL"] = make_postgres_database(args.database)
+        env["MARUF_DATABASE_URL"] = cleanup.enter_context(
+            postgres_database(args.database, "maruf_rush")
+        )
     engine = "PostgreSQL" if args.database else "SQLite"
     server = None
     try:
@@ -480,8 +443,7 @@ def main() -> int:
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
-        if database_name and args.database:
-            drop_postgres_database(args.database, database_name)
+        cleanup.close()
         if args.keep:
             print(f"Kept {instance}")
         else:

@@ -15,12 +15,12 @@ Targets (issue 6): dashboard and all-sessions report ≤ 300 ms warm, 50,000-row
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,8 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from common import flask, postgres_database
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,22 +45,6 @@ def median_ms(run: Callable[[], object], runs: int) -> tuple[float, list[float]]
     return statistics.median(times), times
 
 
-def create_database(server_url: str) -> tuple[str, str]:
-    name = f"maruf_bench_reports_{secrets.token_hex(4)}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(server_url: str, name: str) -> None:
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database_url", nargs="?", help="a PostgreSQL server URL (default: SQLite)")
@@ -70,9 +54,8 @@ def main() -> None:
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="maruf-bench-reports-"))
-    database, url = None, None
-    if args.database_url:
-        database, url = create_database(args.database_url)
+    cleanup = contextlib.ExitStack()
+    url = cleanup.enter_context(postgres_database(args.database_url)) if args.database_url else None
     env = {
         **os.environ,
         "MARUF_INSTANCE_PATH": str(folder),
@@ -83,28 +66,20 @@ def main() -> None:
     if url:
         env["MARUF_DATABASE_URL"] = url
     try:
-        flask = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "maruf_reg"]
         today = datetime.now(ZoneInfo("Europe/Istanbul")).date().isoformat()
-        subprocess.run([*flask, "init-db"], env=env, cwd=ROOT, check=True, capture_output=True)
+        flask(env, "init-db")
         began = time.perf_counter()
-        made = subprocess.run(
-            [
-                *flask,
-                "demo",
-                "--participants",
-                str(args.participants),
-                "--scans",
-                str(args.scans),
-                "--start",
-                today,
-            ],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
+        made = flask(
+            env,
+            "demo",
+            "--participants",
+            str(args.participants),
+            "--scans",
+            str(args.scans),
+            "--start",
+            today,
         )
-        print(made.stdout.splitlines()[0])
+        print(made.splitlines()[0])
         print(f"(built in {time.perf_counter() - began:.0f} s)")
         if url:
             # What autovacuum does on a live server: statistics for the planner, and the visibility
@@ -116,8 +91,7 @@ def main() -> None:
         os.environ.update(env)
         measure(folder, args.runs, "postgresql" if url else "sqlite")
     finally:
-        if database and args.database_url:
-            drop_database(args.database_url, database)
+        cleanup.close()
         shutil.rmtree(folder, ignore_errors=True)
 
 

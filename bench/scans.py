@@ -16,6 +16,7 @@ ceiling; name search ≥ 300/s, p99 ≤ 30 ms.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -35,6 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+from common import flask, free_port, postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -88,12 +91,6 @@ def ceiling_app() -> Any:
 
 
 # --- servers ------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
@@ -201,39 +198,6 @@ def report(label: str, clients: int, result: dict[str, float], goal: str = "") -
 # --- the database ---------------------------------------------------------------------------------
 
 
-def make_database(url: str | None, work: Path) -> tuple[str, Callable[[], None]]:
-    """A new empty database: a SQLite file, or a PostgreSQL database dropped by the cleanup."""
-    if not url:
-        return f"sqlite:///{work / 'bench.sqlite3'}", lambda: None
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"maruf_bench_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
-
-
-def flask(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [str(VENV_BIN / "flask"), "--app", "maruf_reg", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode:
-        raise SystemExit(f"flask {' '.join(args)} failed:\n{result.stderr}")
-    return result.stdout
-
-
 def prepare(env: dict[str, str], database_url: str, first: int) -> dict[str, Any]:
     """Seed the demo, make tokens and badges; returns what the load needs."""
     began = time.perf_counter()
@@ -320,10 +284,12 @@ def main() -> None:
     per_case = options.requests
     work = Path(tempfile.mkdtemp(prefix="maruf-bench-"))
     (work / "instance").mkdir()
-    database_url, drop = make_database(options.database_url, work)
-    ceiling_url, drop_ceiling = make_database(options.database_url, work / "c")
-    if ceiling_url.startswith("sqlite"):
-        (work / "c").mkdir()
+    cleanup = contextlib.ExitStack()
+    if options.database_url:
+        database_url = cleanup.enter_context(postgres_database(options.database_url))
+        ceiling_url = cleanup.enter_context(postgres_database(options.database_url))
+    else:
+        database_url = f"sqlite:///{work / 'bench.sqlite3'}"
         ceiling_url = f"sqlite:///{work / 'ceiling.sqlite3'}"
     env = {
         **os.environ,
@@ -403,8 +369,7 @@ def main() -> None:
                     goal = f"[goal ≥300/s, p99 ≤30 ms: {'met' if met else 'NOT met'}]"
                 report("name search", clients, result, goal)
     finally:
-        drop()
-        drop_ceiling()
+        cleanup.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
