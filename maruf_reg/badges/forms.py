@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, ColorField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, Optional, Regexp
 
 from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
+from maruf_reg.forms import Form
 from maruf_reg.models import Category
 
 COLOUR = Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Choose a colour like #1a2b3c."))
@@ -31,7 +31,7 @@ def layout_choices() -> list[SelectChoice]:
     return [SelectChoice(layout.key, _l(layout.label)) for layout in LAYOUTS.values()]
 
 
-class BatchForm(FlaskForm):
+class BatchForm(Form):
     """Which badges to print, on which paper."""
 
     layout = SelectField(_l("Paper"), choices=layout_choices(), default=DEFAULT_LAYOUT)
@@ -53,7 +53,7 @@ class BatchForm(FlaskForm):
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     """A forum's badge colours and logo."""
 
     colour = ColorField(_l("Forum colour (badge header)"), validators=[InputRequired(), COLOUR])
@@ -72,5 +72,5 @@ class SettingsForm(FlaskForm):
         return [getattr(self, category.value) for category in Category]
 
 
-class PrintForm(FlaskForm):
+class PrintForm(Form):
     """The desk's reprint button: only its CSRF token."""

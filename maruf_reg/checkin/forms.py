@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length
 
+from maruf_reg.forms import Form
 from maruf_reg.models import Category, PointKind
 
 
@@ -39,7 +39,7 @@ def category_choices() -> list[tuple[str, str]]:
     return [(c.value, str(labels[c])) for c in Category]
 
 
-class PointForm(FlaskForm):
+class PointForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(_l("Kind"), choices=[])
     session = SelectField(_l("Session"), coerce=_optional_int, choices=[], validate_choice=True)
@@ -48,5 +48,5 @@ class PointForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class AdmitForm(FlaskForm):
+class AdmitForm(Form):
     point = SelectField(_l("Admit at"), coerce=int, choices=[], validate_choice=True)

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     ColorField,
@@ -23,6 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from maruf_reg.countries import country_choices
+from maruf_reg.forms import Form
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import NAME_MAX, Person, Room, Theme
 from maruf_reg.program.labels import KIND_LABELS, ROLE_LABELS
@@ -45,7 +45,7 @@ from maruf_reg.program.rules import (
 LOCAL_TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
-def show_refusal(form: FlaskForm, error: ProgrammeError) -> None:
+def show_refusal(form: Form, error: ProgrammeError) -> None:
     """Show a refused change next to the field it concerns, or above the form."""
     # A plain str: Flask-Babel's lazy strings claim to be safe HTML (__html__), and the message may
     # hold a name somebody typed.
@@ -92,7 +92,7 @@ def _position() -> IntegerField:
     )
 
 
-class ForumForm(FlaskForm):
+class ForumForm(Form):
     # Only when the forum is made: it is in file names and links that must not change.
     slug = _text(_l("Short name"), 50)
     name_tr = _text(_l("Name in Turkish"), FORUM_NAME_MAX, required=True)
@@ -110,7 +110,7 @@ class ForumForm(FlaskForm):
         self.timezone.choices = choices((name, name) for name in timezones)
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(Form):
     slug = _text(_l("Short name in links (/themes/…)"), SLUG_MAX, required=True)
     name_tr = _text(_l("Name in Turkish"), THEME_NAME_MAX, required=True)
     name_en = _text(_l("Name in English"), THEME_NAME_MAX, required=True)
@@ -120,7 +120,7 @@ class ThemeForm(FlaskForm):
     position = _position()
 
 
-class RoomForm(FlaskForm):
+class RoomForm(Form):
     name = _text(_l("Name"), ROOM_NAME_MAX, required=True)
     capacity = IntegerField(
         _l("Capacity (seats or places)"),
@@ -129,7 +129,7 @@ class RoomForm(FlaskForm):
     position = _position()
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     kind = SelectField(_l("Kind"), choices=choices((k.value, v) for k, v in KIND_LABELS.items()))
     title_tr = _text(_l("Title in Turkish"), TITLE_MAX, required=True)
     title_en = _text(_l("Title in English"), TITLE_MAX, required=True)
@@ -175,7 +175,7 @@ class SessionForm(FlaskForm):
         )
 
 
-class AddRoleForm(FlaskForm):
+class AddRoleForm(Form):
     person_id = SelectField(_l("Somebody who speaks in the forum already"))
     email = EmailField(_l("… or an e-mail address"), validators=[Optional(), Length(max=254)])
     given_name = _text(_l("Given name"), NAME_MAX)
@@ -198,16 +198,16 @@ class AddRoleForm(FlaskForm):
         self.country.choices = choices([("", "—"), *country_choices(locale_code())])
 
 
-class EditRoleForm(FlaskForm):
+class EditRoleForm(Form):
     role = SelectField(_l("Part"), choices=choices((r.value, v) for r, v in ROLE_LABELS.items()))
     position = IntegerField(
         _l("Order"), validators=[InputRequired(), NumberRange(min=0, max=POSITION_MAX)]
     )
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(Form):
     confirm = BooleanField(_l("Yes, delete it anyway"))
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(Form):
     """A button that changes something: only its CSRF token."""

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import functools
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from markupsafe import Markup, escape
 from wtforms import (
@@ -32,6 +30,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget, html_params
 
 from maruf_reg.countries import country_choices, is_country
+from maruf_reg.forms import Form
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import NAME_MAX, Category, RegistrationStatus, RoleKind
 from maruf_reg.text import InvalidEmail, normalise_email
@@ -100,24 +99,6 @@ def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def _control_characters(text: str, *, multiline: bool) -> bool:
-    allowed = {"\n", "\r", "\t"} if multiline else {"\t"}
-    return any(unicodedata.category(c) in ("Cc", "Cs") and c not in allowed for c in text)
-
-
-class PlainText:
-    """Refuse control characters (a NUL cannot even be stored by PostgreSQL); markup is fine."""
-
-    def __init__(self, *, multiline: bool = False) -> None:
-        self.multiline = multiline
-
-    def __call__(self, form: Any, field: Field) -> None:
-        if isinstance(field.data, str) and _control_characters(
-            field.data, multiline=self.multiline
-        ):
-            raise ValidationError(_l("This contains characters that are not allowed."))
-
-
 class EmailAddress:
     """Check the syntax (no DNS lookup) and keep the normalised, lower-case address."""
 
@@ -152,7 +133,7 @@ def too_long(maximum: int) -> TooLong:
 
 def text_field(label: Any, maximum: int = TEXT_MAX, *, required: bool = False) -> StringField:
     first = DataRequired(message=_l("Please fill this in.")) if required else Optional()
-    return StringField(label, validators=[first, too_long(maximum), PlainText()], filters=[strip])
+    return StringField(label, validators=[first, too_long(maximum)], filters=[strip])
 
 
 def name_field(label: Any, *, required: bool) -> StringField:
@@ -165,7 +146,6 @@ def email_field(label: Any = None) -> StringField:
         validators=[
             DataRequired(message=_l("Please fill this in.")),
             too_long(254),
-            PlainText(),
             EmailAddress(),
         ],
         filters=[strip],
@@ -239,7 +219,7 @@ def consent_photo_field() -> BooleanField:
 def bio_field(label: Any) -> TextAreaField:
     return TextAreaField(
         label,
-        validators=[Optional(), too_long(BIO_MAX), PlainText(multiline=True)],
+        validators=[Optional(), too_long(BIO_MAX)],
         filters=[strip],
     )
 
@@ -268,7 +248,7 @@ def sessions_field() -> CheckboxList:
     )
 
 
-class _PersonFields(FlaskForm):
+class _PersonFields(Form):
     given_name = name_field(_l("Given name"), required=True)
     family_name = name_field(_l("Family name"), required=False)
     organisation = text_field(_l("Organisation"))
@@ -308,15 +288,15 @@ class EditForm(_PersonFields):
     consent_photo = consent_photo_field()
 
 
-class SessionsForm(FlaskForm):
+class SessionsForm(Form):
     sessions = sessions_field()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes something: only its CSRF token."""
 
 
-class ResendForm(FlaskForm):
+class ResendForm(Form):
     email = email_field()
     website = StringField(
         _l("Leave this empty"), render_kw={"autocomplete": "off", "tabindex": "-1"}
@@ -331,7 +311,7 @@ class SpeakerForm(_PersonFields):
     consent_photo = consent_photo_field()
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(Form):
     session = SelectField(
         _l("Session"),
         coerce=int,
@@ -347,7 +327,7 @@ class InvitationForm(FlaskForm):
     language = RadioField(_l("Language of the invitation"), choices=LANGUAGE_CHOICES, default="tr")
 
 
-class AdminEditForm(FlaskForm):
+class AdminEditForm(Form):
     given_name = name_field(_l("Given name"), required=True)
     family_name = name_field(_l("Family name"), required=False)
     email = email_field()
@@ -361,7 +341,7 @@ class AdminEditForm(FlaskForm):
     )
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """The organisers' search and filters; read from the query string, so no CSRF token."""
 
     class Meta:
@@ -387,7 +367,7 @@ class FilterForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("CSV file"))
     category = SelectField(
         _l("Category for rows without one"),

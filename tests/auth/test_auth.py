@@ -144,6 +144,25 @@ def test_admin_form_refuses_a_bad_address_and_a_duplicate(app, client, login, su
         assert len(db.session.scalars(select(StaffUser)).all()) == 1
 
 
+def test_control_characters_are_a_form_error_in_every_form(app, client, login, submit):
+    """A NUL cannot reach PostgreSQL (it refuses it): every text field of every form says so in
+    the page's language, before anything is looked up or written."""
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post(
+        "/login",
+        data={"csrf_token": csrf_from(page), "email": "\x00", "password": "x" * 12},
+    )
+    assert response.status_code == 200
+    assert "Burada izin verilmeyen karakterler var." in response.get_data(as_text=True)
+    login(Role.ADMIN)
+    for name in ["\x00", "B Kapısı\x07 tableti"]:
+        response = submit("/admin/tokens", {"name": name, "role": "door"})
+        assert response.status_code == 200
+        assert "Burada izin verilmeyen karakterler var." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(ApiToken)).all() == []
+
+
 def test_api_token_is_shown_once_stored_hashed_and_revocable(app, client, login, submit):
     login(Role.ADMIN)
     response = submit("/admin/tokens", {"name": "B Kapısı tableti", "role": "door"})

@@ -1,0 +1,44 @@
+"""The base of every form: Flask-WTF's, and no control characters in any text field.
+
+A NUL cannot even be stored by PostgreSQL, and other control characters have no business in a name,
+an e-mail address or a password; markup is fine (it is escaped where it is shown). The check is
+added to every text field here, once, so that no form can forget it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, StringField, TextAreaField
+from wtforms.validators import StopValidation
+
+
+def has_control_characters(text: str, *, multiline: bool) -> bool:
+    allowed = {"\n", "\r", "\t"} if multiline else {"\t"}
+    return any(unicodedata.category(c) in ("Cc", "Cs") and c not in allowed for c in text)
+
+
+class PlainText:
+    """Refuse control characters (line breaks only in multi-line fields); checked first."""
+
+    def __init__(self, *, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if isinstance(field.data, str) and has_control_characters(
+            field.data, multiline=self.multiline
+        ):
+            raise StopValidation(_l("This contains characters that are not allowed."))
+
+
+class Form(FlaskForm):
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            field = super().bind_field(form, unbound_field, options)
+            if isinstance(field, StringField):  # text, e-mail, password, search, hidden …
+                plain = PlainText(multiline=isinstance(field, TextAreaField))
+                field.validators = [plain, *field.validators]
+            return field
