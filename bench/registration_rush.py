@@ -204,7 +204,7 @@ def bookable_sessions(env: dict[str, str]) -> list[tuple[int, float, float]]:
 
     app = create_app()
     with app.app_context():
-        from maruf_reg.program.services import current_forum
+        from maruf_reg.forum import current_forum
 
         forum = current_forum()
         assert forum is not None

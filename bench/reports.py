@@ -98,7 +98,7 @@ def main() -> None:
 def measure(folder: Path, runs: int, engine: str) -> None:
     from maruf_reg import create_app
     from maruf_reg.extensions import db
-    from maruf_reg.program.services import current_forum
+    from maruf_reg.forum import current_forum
     from maruf_reg.reports import exports
 
     app = create_app({"RATELIMIT_ENABLED": False})

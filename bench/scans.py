@@ -209,8 +209,8 @@ def prepare(env: dict[str, str], database_url: str, first: int) -> dict[str, Any
     sys.path.insert(0, str(ROOT))
     from sqlalchemy import select
 
+    from maruf_reg import badge_tokens as tokens
     from maruf_reg import create_app
-    from maruf_reg.badges import tokens
     from maruf_reg.extensions import db
     from maruf_reg.models import CheckInPoint, Forum, Person, PointKind, Registration
 

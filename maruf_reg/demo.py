@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import random
-import secrets
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -23,9 +22,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import insert, select, text
 
-from maruf_reg import demo_data
+from maruf_reg import badge_tokens, demo_data
 from maruf_reg.auth import services as auth_services
-from maruf_reg.badges import tokens
 from maruf_reg.database import write_intent
 from maruf_reg.extensions import db
 from maruf_reg.models import (
@@ -50,6 +48,7 @@ from maruf_reg.models import (
     StaffUser,
     Theme,
 )
+from maruf_reg.personal_links import new_token
 from maruf_reg.text import search_key
 
 CHUNK = 5000
@@ -320,7 +319,7 @@ def build_demo(
         ends_on=start + timedelta(days=2),
         timezone="Europe/Istanbul",
     )
-    tokens.ensure_keys(forum, secret_key=current_app.config["SECRET_KEY"])
+    badge_tokens.ensure_keys(forum, secret_key=current_app.config["SECRET_KEY"])
     db.session.add(forum)
     themes = [
         Theme(
@@ -363,7 +362,7 @@ def build_demo(
             "person_id": person_id,
             "category": category,
             "status": status,
-            "manage_token": secrets.token_urlsafe(24),
+            "manage_token": new_token(),
             "badge_serial": 1,
             "consent_data_at": created_at,
             "consent_photo_at": created_at if rng.random() < 0.7 else None,

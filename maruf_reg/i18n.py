@@ -15,6 +15,7 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import get_locale
 
 from maruf_reg.extensions import babel
+from maruf_reg.forum import current_forum
 
 LANG_COOKIE = "lang"
 PACKAGE = Path(__file__).resolve().parent
@@ -44,8 +45,6 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str | None:
-    from maruf_reg.program.services import current_forum
-
     forum = current_forum()
     return forum.timezone if forum else None
 

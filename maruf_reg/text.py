@@ -39,3 +39,26 @@ def search_key(text: str) -> str:
         elif not (unicodedata.combining(char) or category == "Cf"):
             kept.append(char)
     return " ".join("".join(kept).translate(_FOLD).split())
+
+
+#: The languages content is written in (titles, names, descriptions have one field per language:
+#: `title_tr`, `title_en`), in the order a page falls back when its own language has no text.
+#: A page in a third language (Arabic) reads English, then Turkish, without a change anywhere else.
+CONTENT_FALLBACK = ("en", "tr")
+
+
+def localized(obj: object, field: str, locale: str) -> str:
+    """`obj.<field>_<locale>`, else the first non-empty one in `CONTENT_FALLBACK` order, else ""."""
+    for language in (locale, *CONTENT_FALLBACK):
+        value = getattr(obj, f"{field}_{language}", None)
+        if value:
+            return str(value)
+    return ""
+
+
+def content_language(obj: object, field: str, locale: str) -> str:
+    """The language `localized` took the text from (for `lang`/`dir` on the element), or locale."""
+    for language in (locale, *CONTENT_FALLBACK):
+        if getattr(obj, f"{field}_{language}", None):
+            return language
+    return locale

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from maruf_reg.countries import country_name
+from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -110,6 +111,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def forum_context() -> dict[str, Any]:
-        from maruf_reg.program.services import current_forum
-
         return {"forum": current_forum()}

@@ -34,9 +34,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
+from maruf_reg import badge_tokens as tokens
 from maruf_reg import create_app
 from maruf_reg.auth import services as auth_services
-from maruf_reg.badges import tokens
 from maruf_reg.extensions import db
 from maruf_reg.models import (
     Category,

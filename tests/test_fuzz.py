@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from maruf_reg import badge_tokens as tokens
 from maruf_reg import create_app
-from maruf_reg.badges import tokens
 from maruf_reg.extensions import db
 from maruf_reg.models import (
     Category,

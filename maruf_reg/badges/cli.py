@@ -13,8 +13,8 @@ from maruf_reg.badges import batches, services
 from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
 from maruf_reg.badges.views import bp
 from maruf_reg.extensions import db
+from maruf_reg.forum import current_forum
 from maruf_reg.models import Category, Forum
-from maruf_reg.program.services import current_forum
 
 
 class _ProgressBar:

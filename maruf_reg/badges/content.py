@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import select, update
 
-from maruf_reg.badges import tokens
+from maruf_reg import badge_tokens
 from maruf_reg.badges.errors import N_, BadgeError, NotConfirmed
 from maruf_reg.badges.render import BadgeText, ForumFace
 from maruf_reg.countries import country_name
@@ -238,7 +238,7 @@ def token_for(registration: Registration, *, serial: int | None = None) -> str:
 
 def _token(forum: Forum, registration_id: int, serial: int, category: Category) -> str:
     _ensure_forum_keys(forum)
-    return tokens.issue(
+    return badge_tokens.issue(
         forum,
         registration_id=registration_id,
         serial=serial,
@@ -252,7 +252,7 @@ def _ensure_forum_keys(forum: Forum) -> None:
     if forum.public_key and forum.private_key_encrypted:
         return
     spare = Forum(slug=forum.slug)
-    tokens.ensure_keys(spare, secret_key=current_app.config["SECRET_KEY"])
+    badge_tokens.ensure_keys(spare, secret_key=current_app.config["SECRET_KEY"])
     with write_intent():
         db.session.execute(
             update(Forum)

@@ -17,8 +17,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from maruf_reg import audit, people_search
-from maruf_reg.badges import tokens
+from maruf_reg import audit, badge_tokens, people_search, personal_links
 from maruf_reg.badges.content import (
     COLOUR_RE,
     badge_texts,
@@ -76,14 +75,14 @@ LOGO_MAX_BYTES = 512 * 1024
 def verify_badge(token: str, *, forum_id: int) -> Registration:
     """The registration a badge names, if the badge is valid now.
 
-    tokens.BadTokenError: not a token signed with this forum's key. RegistrationNotFound: signed,
+    badge_tokens.BadTokenError: not a token signed with this forum's key. RegistrationNotFound: signed,
     but for no registration of the forum. RevokedBadge: an older serial (a reprint revoked it) or a
     registration that is not confirmed (any more).
     """
     forum = db.session.get(Forum, forum_id)
     if forum is None or not forum.public_key:
-        raise tokens.BadTokenError("the forum has no signing key")
-    claims = tokens.verify(token, public_key=forum.public_key)
+        raise badge_tokens.BadTokenError("the forum has no signing key")
+    claims = badge_tokens.verify(token, public_key=forum.public_key)
     registration = db.session.get(Registration, claims.registration_id)
     if registration is None or registration.forum_id != forum_id:
         raise RegistrationNotFound(
@@ -178,10 +177,8 @@ def personal_badge(
 ) -> tuple[Registration, bytes]:
     """A participant's own badge from the personal link: confirmed only, serial unchanged, no print
     recorded (printing is tracked for the desk and batches)."""
-    registration = db.session.scalar(
-        select(Registration)
-        .options(joinedload(Registration.person), joinedload(Registration.forum))
-        .where(Registration.manage_token == manage_token)
+    registration = personal_links.registration_by_token(
+        manage_token, joinedload(Registration.person), joinedload(Registration.forum)
     )
     if registration is None:
         raise RegistrationNotFound(N_("This personal link is not valid."))

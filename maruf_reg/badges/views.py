@@ -30,6 +30,7 @@ from maruf_reg.badges.errors import STATUS_NAMES
 from maruf_reg.badges.forms import CATEGORY_NAMES, BatchForm, PrintForm, SettingsForm
 from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
 from maruf_reg.extensions import db, limiter
+from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import (
     Category,
@@ -42,7 +43,6 @@ from maruf_reg.models import (
     StaffUser,
     Theme,
 )
-from maruf_reg.program.services import current_forum
 
 bp = Blueprint("badges", __name__, cli_group=None)
 

@@ -50,8 +50,8 @@ from maruf_reg.auth.access import role_required
 from maruf_reg.auth.services import TokenPrincipal
 from maruf_reg.checkin import services
 from maruf_reg.extensions import csrf, db, limiter
+from maruf_reg.forum import current_forum
 from maruf_reg.models import CheckInPoint, Direction, Role
-from maruf_reg.program.services import current_forum
 
 api = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
 csrf.exempt(api)

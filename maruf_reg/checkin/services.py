@@ -32,7 +32,7 @@ import json
 import uuid as uuid_module
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,11 +40,11 @@ from flask import has_app_context
 from sqlalchemy import ColumnElement, and_, bindparam, event, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from maruf_reg import people_search
-from maruf_reg.badges import tokens
+from maruf_reg import badge_tokens, people_search
 from maruf_reg.caching import AppCache
 from maruf_reg.database import write_intent
 from maruf_reg.extensions import db
+from maruf_reg.forum import day_bounds_at
 from maruf_reg.models import (
     Category,
     CheckInPoint,
@@ -371,15 +371,6 @@ def _holder(registration_id: int, forum_id: int) -> _Holder | None:
     )
 
 
-def forum_day_bounds(moment: datetime, timezone: str) -> tuple[datetime, datetime]:
-    """The UTC start and end of the forum day (in the forum's time zone) that contains `moment`."""
-    zone = ZoneInfo(timezone)
-    day = moment.astimezone(zone).date()
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
 def _scope(
     *,
     kind: PointKind,
@@ -392,7 +383,7 @@ def _scope(
     """Conditions on scans joined to their points for the scope of a point (see the module doc)."""
     if kind == PointKind.SESSION and session_id is not None:
         return [CheckInPoint.session_id == session_id]
-    start, end = forum_day_bounds(moment, timezone)
+    start, end = day_bounds_at(moment, timezone)
     day = [Scan.scanned_at >= start, Scan.scanned_at < end]
     if kind == PointKind.ENTRANCE:
         return [*day, CheckInPoint.forum_id == forum_id, CheckInPoint.kind == kind]
@@ -403,7 +394,7 @@ def _admission_that_counts(
     point: _Point, registration_id: int, scanned_at: datetime, as_of: datetime | None
 ) -> dict[str, Any] | None:
     """The admission that makes this person inside in the point's scope, or None (see the module doc)."""
-    day_start, day_end = forum_day_bounds(scanned_at, point.timezone)
+    day_start, day_end = day_bounds_at(scanned_at, point.timezone)
     rows = _run(
         _HISTORY_BY_KIND[point.kind],
         registration_id=registration_id,
@@ -498,8 +489,8 @@ def process_scan(
     reason: str | None = None
     if token is not None:
         try:
-            claims = tokens.verify(token, public_key=point.public_key)
-        except tokens.BadTokenError as error:
+            claims = badge_tokens.verify(token, public_key=point.public_key)
+        except badge_tokens.BadTokenError as error:
             reason = REASON_BAD_SIGNATURE if str(error) == "bad signature" else REASON_UNREADABLE
         else:
             registration_id, serial = claims.registration_id, claims.serial
@@ -676,7 +667,7 @@ def live_counts(
     counts = {pid: PointCounts(pid) for pid in ids}
     if not ids:
         return counts
-    start, end = forum_day_bounds(now or utcnow(), forum.timezone)
+    start, end = day_bounds_at(now or utcnow(), forum.timezone)
     today = and_(Scan.point_id.in_(ids), Scan.scanned_at >= start, Scan.scanned_at < end)
     admitted = db.session.execute(
         select(Scan.point_id, func.count(func.distinct(Scan.registration_id)))
@@ -795,7 +786,7 @@ def bundle(point_id: int, *, now: datetime | None = None) -> dict[str, Any]:
         )
         allowed = sorted(db.session.scalars(seated.union(speaking)))
     moment = now or utcnow()
-    day_start, _day_end = forum_day_bounds(moment, forum.timezone)
+    day_start, _day_end = day_bounds_at(moment, forum.timezone)
     return {
         "point": point_json(point),
         "forum": {"id": forum.id, "timezone": forum.timezone},
@@ -940,8 +931,3 @@ def search_people(forum_id: int, query: str, *, limit: int = SEARCH_LIMIT) -> li
         for row in rows
     ]
     return sorted(hits, key=lambda h: (search_key(h.name), h.registration_id))
-
-
-def today(forum: Forum, now: datetime | None = None) -> date:
-    """The forum day it is now, in the forum's time zone."""
-    return (now or utcnow()).astimezone(ZoneInfo(forum.timezone)).date()

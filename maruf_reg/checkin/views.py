@@ -29,9 +29,9 @@ from maruf_reg.auth.access import role_required
 from maruf_reg.checkin import services
 from maruf_reg.checkin.forms import AdmitForm, PointForm, category_choices, kind_choices
 from maruf_reg.extensions import db, limiter
+from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import CheckInPoint, Forum, Outcome, PointKind, Role, Session
-from maruf_reg.program.services import current_forum
 from maruf_reg.web import CONTENT_SECURITY_POLICY, local_time
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")

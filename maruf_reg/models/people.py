@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from maruf_reg.extensions import Model
 from maruf_reg.models.base import UTCDateTime, utcnow
 from maruf_reg.models.program import Forum, RoleKind, Session, enum_column
-from maruf_reg.text import search_key
+from maruf_reg.text import localized, search_key
 
 #: The longest name part we accept; longer is refused with a form error, never cut.
 NAME_MAX = 100
@@ -89,7 +89,7 @@ class Person(Model):
         return f"{self.given_name} {self.family_name}".strip()
 
     def bio(self, locale: str) -> str:
-        return (self.bio_en or self.bio_tr) if locale == "en" else (self.bio_tr or self.bio_en)
+        return localized(self, "bio", locale)
 
     def refresh_search_key(self) -> None:
         self.search_key = search_key(

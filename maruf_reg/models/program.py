@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from maruf_reg.extensions import Model
 from maruf_reg.models.base import UTCDateTime, utcnow
+from maruf_reg.text import localized
 
 if TYPE_CHECKING:
     from maruf_reg.models.people import Person
@@ -107,7 +108,7 @@ class Forum(Model):
         return ZoneInfo(self.timezone)
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" else self.name_tr
+        return localized(self, "name", locale)
 
     def __repr__(self) -> str:
         return f"<Forum {self.slug}>"
@@ -136,10 +137,10 @@ class Theme(Model):
     __table_args__ = (UniqueConstraint("forum_id", "slug"),)
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" else self.name_tr
+        return localized(self, "name", locale)
 
     def description(self, locale: str) -> str:
-        return self.description_en if locale == "en" else self.description_tr
+        return localized(self, "description", locale)
 
 
 class Room(Model):
@@ -203,10 +204,10 @@ class Session(Model):
     )
 
     def title(self, locale: str) -> str:
-        return self.title_en if locale == "en" else self.title_tr
+        return localized(self, "title", locale)
 
     def description(self, locale: str) -> str:
-        return self.description_en if locale == "en" else self.description_tr
+        return localized(self, "description", locale)
 
     def overlaps(self, other: Session) -> bool:
         return self.starts_at < other.ends_at and other.starts_at < self.ends_at

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from maruf_reg.auth.access import admin_required
 from maruf_reg.extensions import db
+from maruf_reg.forum import current_forum, local_to_utc, utc_to_local
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Forum, Session, SessionKind, SessionRole
 from maruf_reg.program import services, speakers, timetable
@@ -30,7 +31,6 @@ from maruf_reg.program.forms import (
 )
 from maruf_reg.program.labels import role_label
 from maruf_reg.program.rules import ProgrammeError
-from maruf_reg.program.services import current_forum
 from maruf_reg.program.speakers import PersonFields, RegistrationChange
 from maruf_reg.program.views import bp, forum_or_404, own_or_404
 
@@ -85,8 +85,8 @@ def _session_form(forum: Forum, session: Session | None = None) -> SessionForm:
             "description_en": session.description_en,
             "theme_id": str(session.theme_id or ""),
             "room_id": str(session.room_id or ""),
-            "starts_at": services.utc_to_local(forum, session.starts_at),
-            "ends_at": services.utc_to_local(forum, session.ends_at),
+            "starts_at": utc_to_local(forum, session.starts_at),
+            "ends_at": utc_to_local(forum, session.ends_at),
             "capacity": session.capacity,
             "needs_booking": session.needs_booking,
         }
@@ -107,8 +107,8 @@ def _session_fields(forum: Forum, form: SessionForm) -> services.SessionFields:
         description_en=form.description_en.data or "",
         theme_id=_id(form.theme_id.data),
         room_id=_id(form.room_id.data),
-        starts_at=services.local_to_utc(forum, form.starts_at.data),
-        ends_at=services.local_to_utc(forum, form.ends_at.data),
+        starts_at=local_to_utc(forum, form.starts_at.data),
+        ends_at=local_to_utc(forum, form.ends_at.data),
         capacity=form.capacity.data,
         needs_booking=form.needs_booking.data,
     )

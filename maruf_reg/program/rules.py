@@ -16,6 +16,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from flask_babel import LazyString
@@ -26,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from maruf_reg.extensions import db
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Forum, Room, Session, SessionRole, Theme
+from maruf_reg.text import localized
 from maruf_reg.web import local_time
 
 # Limits of what organisers type; longer is refused with a form error, never cut.
@@ -178,8 +180,8 @@ def check_colour(value: str) -> str:
 
 
 def lazy_title(session: Session) -> LazyString:
-    title_tr, title_en = session.title_tr, session.title_en
-    return LazyString(lambda: title_en if locale_code() == "en" else title_tr)
+    titles = SimpleNamespace(title_tr=session.title_tr, title_en=session.title_en)
+    return LazyString(lambda: localized(titles, "title", locale_code()))
 
 
 def lazy_time(moment: datetime, format: str = "short") -> LazyString:

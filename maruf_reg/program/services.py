@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from maruf_reg import audit
-from maruf_reg.badges import tokens
+from maruf_reg import audit, badge_tokens, signals
 from maruf_reg.extensions import db
+from maruf_reg.forum import forum_window
 from maruf_reg.models import (
     Forum,
     Room,
@@ -54,8 +53,7 @@ from maruf_reg.program.rules import (
     one_change,
 )
 from maruf_reg.program.speakers import Overlap, speaker_overlaps
-from maruf_reg.registration.mails import GoneSession, send_session_cancelled
-from maruf_reg.registration.services import fill_from_waitlist
+from maruf_reg.signals import DeletedSession
 
 
 @dataclass(frozen=True)
@@ -132,45 +130,6 @@ class SessionSaved:
 # --- the forum ---------------------------------------------------------------------------------
 
 
-def current_forum() -> Forum | None:
-    """The forum the public pages serve: `FORUM_SLUG`, else the one that starts last."""
-    if "forum" not in g:
-        slug = current_app.config["FORUM_SLUG"]
-        query = select(Forum)
-        query = (
-            query.where(Forum.slug == slug)
-            if slug
-            else query.order_by(Forum.starts_on.desc(), Forum.id.desc())
-        )
-        g.forum = db.session.scalars(query.limit(1)).first()
-    forum: Forum | None = g.forum
-    return forum
-
-
-def local_to_utc(forum: Forum, local: datetime) -> datetime:
-    """A wall-clock time at the forum (naive, as typed in a form) as an aware UTC datetime."""
-    return local.replace(tzinfo=forum.zone).astimezone(UTC)
-
-
-def utc_to_local(forum: Forum, moment: datetime) -> datetime:
-    """A stored UTC time as the naive wall-clock time at the forum (to fill a form)."""
-    return moment.astimezone(forum.zone).replace(tzinfo=None)
-
-
-def forum_days(forum: Forum) -> list[date]:
-    return [
-        forum.starts_on + timedelta(days=n)
-        for n in range((forum.ends_on - forum.starts_on).days + 1)
-    ]
-
-
-def _forum_window(starts_on: date, ends_on: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """From midnight of the first day to midnight after the last, at the forum, in UTC."""
-    first = datetime.combine(starts_on, time(), tzinfo=zone).astimezone(UTC)
-    last = datetime.combine(ends_on + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
-    return first, last
-
-
 def timezone_names() -> list[str]:
     return sorted(available_timezones())
 
@@ -185,7 +144,7 @@ def create_forum(
             raise ProgrammeError(_l("A forum with this short name exists already."), field="slug")
         forum = Forum(slug=slug)
         details = audit.changes(forum, _forum_values(fields))
-        tokens.ensure_keys(forum, secret_key=secret_key)
+        badge_tokens.ensure_keys(forum, secret_key=secret_key)
         db.session.add(forum)
         db.session.flush()
         audit.record("forum.create", obj=forum, staff_user_id=staff_user_id, details=details)
@@ -197,7 +156,7 @@ def update_forum(forum_id: int, fields: ForumFields, *, staff_user_id: int | Non
     with one_change():
         forum = locked(Forum, forum_id)
         values = _forum_values(fields)
-        first, last = _forum_window(fields.starts_on, fields.ends_on, ZoneInfo(fields.timezone))
+        first, last = forum_window(fields.starts_on, fields.ends_on, ZoneInfo(fields.timezone))
         outside = db.session.scalar(
             select(func.count(Session.id)).where(
                 Session.forum_id == forum.id, (Session.starts_at < first) | (Session.ends_at > last)
@@ -441,8 +400,8 @@ def update_session(
             )
     old_capacity, new_capacity = details.get("capacity", (0, 0))
     if new_capacity > old_capacity:
-        # More seats: the waitlist moves up at once, and those who got a seat are mailed.
-        fill_from_waitlist(session_id, staff_user_id=staff_user_id)
+        # More seats: registration moves the waitlist up at once and mails those who got a seat.
+        signals.session_enlarged.send(session_id=session_id, staff_user_id=staff_user_id)
     return _saved(session, room)
 
 
@@ -480,13 +439,22 @@ def delete_session(session_id: int, *, confirm_booked: bool, staff_user_id: int 
         booked = booked_count(session.id)
         if booked and not confirm_booked:
             raise SessionHasBookings(booked)
-        gone = GoneSession.of(session)
-        holders = [
+        holders = tuple(
             (registration_id, status == SeatStatus.BOOKED)
             for registration_id, status in db.session.execute(
                 select(Seat.registration_id, Seat.status).where(Seat.session_id == session.id)
             )
-        ]
+        )
+        gone = DeletedSession(
+            id=session.id,
+            forum_id=session.forum_id,
+            title_tr=session.title_tr,
+            title_en=session.title_en,
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            room=session.room.name if session.room else "",
+            holders=holders,
+        )
         audit.record(
             "session.delete",
             obj=session,
@@ -499,7 +467,8 @@ def delete_session(session_id: int, *, confirm_booked: bool, staff_user_id: int 
             },
         )
         db.session.delete(session)
-    send_session_cancelled(gone, holders)
+    # Registration mails everyone who had a seat or a waitlist place in it.
+    signals.session_deleted.send(session=gone, staff_user_id=staff_user_id)
     return booked
 
 
@@ -537,7 +506,7 @@ def _session_values(
         raise ProgrammeError(_l("Unknown kind of session."), field="kind") from error
     if fields.ends_at <= fields.starts_at:
         raise ProgrammeError(_l("The session must end after it starts."), field="ends_at")
-    first, last = _forum_window(forum.starts_on, forum.ends_on, forum.zone)
+    first, last = forum_window(forum.starts_on, forum.ends_on, forum.zone)
     if fields.starts_at < first or fields.ends_at > last:
         raise ProgrammeError(
             _l(

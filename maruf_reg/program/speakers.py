@@ -9,7 +9,6 @@ warning, not a refusal: organisers sometimes plan it (a short opening word, then
 from __future__ import annotations
 
 import enum
-import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ from maruf_reg.models import (
     SessionRole,
     utcnow,
 )
+from maruf_reg.personal_links import new_token
 from maruf_reg.program.labels import role_label
 from maruf_reg.program.rules import (
     ORGANISATION_MAX,
@@ -306,7 +306,7 @@ def _speaker_registration(forum_id: int, person: Person, role: RoleKind) -> Regi
                 person_id=person.id,
                 category=category,
                 status=RegistrationStatus.CONFIRMED,
-                manage_token=secrets.token_urlsafe(24),
+                manage_token=new_token(),
                 source=PROGRAMME_SOURCE,
                 confirmed_at=now,
             )

@@ -12,6 +12,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from maruf_reg.extensions import db
+from maruf_reg.forum import forum_days
 from maruf_reg.models import (
     Forum,
     Registration,
@@ -21,7 +22,7 @@ from maruf_reg.models import (
     SessionRole,
     Theme,
 )
-from maruf_reg.program.services import booked_count, booked_counts, forum_days
+from maruf_reg.program.services import booked_count, booked_counts
 
 #: grid row of the room names; the first time line is the next one
 HEADER_ROWS = 1

@@ -12,11 +12,11 @@ from babel.dates import format_interval
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from maruf_reg.extensions import db
+from maruf_reg.forum import current_forum, forum_days
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Forum, Room, Session, Theme
 from maruf_reg.program import ics, timetable
 from maruf_reg.program.labels import ROLE_GROUPS, kind_label, role_label
-from maruf_reg.program.services import current_forum, forum_days
 
 ModelT = TypeVar("ModelT", Room, Session, Theme)
 

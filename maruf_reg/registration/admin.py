@@ -18,9 +18,9 @@ from werkzeug.wrappers import Response
 from maruf_reg.auth.access import admin_required, role_required
 from maruf_reg.countries import is_country
 from maruf_reg.extensions import db
+from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Category, Forum, RegistrationStatus, Role, RoleKind, Theme
-from maruf_reg.program.services import current_forum
 from maruf_reg.registration import importer, services, speakers
 from maruf_reg.registration.forms import (
     AdminEditForm,

@@ -8,8 +8,8 @@ import click
 from flask_babel import force_locale
 
 from maruf_reg.database import write_intent
+from maruf_reg.forum import current_forum
 from maruf_reg.models import Category
-from maruf_reg.program.services import current_forum
 from maruf_reg.registration import importer
 from maruf_reg.registration.views import bp
 

@@ -35,13 +35,9 @@ from maruf_reg.models import (
     RegistrationStatus,
     utcnow,
 )
+from maruf_reg.personal_links import new_token
 from maruf_reg.registration.mails import Notice, send_notice
-from maruf_reg.registration.services import (
-    InvalidEmail,
-    RegistrationError,
-    new_token,
-    normalise_email,
-)
+from maruf_reg.registration.services import InvalidEmail, RegistrationError, normalise_email
 from maruf_reg.text import search_key
 
 #: column → the header names that mean it (compared case- and accent-insensitively)

@@ -35,6 +35,8 @@ from maruf_reg.models import (
     SpeakerInvitation,
 )
 from maruf_reg.registration.loading import registration_with_details
+from maruf_reg.signals import DeletedSession
+from maruf_reg.text import localized
 from maruf_reg.web import has_endpoint
 
 log = logging.getLogger(__name__)
@@ -92,27 +94,10 @@ def time_span(starts_at: datetime, ends_at: datetime, forum: Forum, locale: str)
     return f"{day}, {start:%H:%M}–{end:%H:%M}"
 
 
-@dataclass(frozen=True)
-class GoneSession:
-    """A deleted session, as its notice tells of it (the row is gone when the worker builds it)."""
-
-    title_tr: str
-    title_en: str
-    starts_at: datetime
-    ends_at: datetime
-    room: str
-
-    @classmethod
-    def of(cls, session: Session) -> GoneSession:
-        room = session.room.name if session.room else ""
-        return cls(session.title_tr, session.title_en, session.starts_at, session.ends_at, room)
-
-    def line(self, forum: Forum, locale: str, *, booked: bool) -> SessionLine:
-        title = (
-            (self.title_en or self.title_tr) if locale == "en" else (self.title_tr or self.title_en)
-        )
-        when = time_span(self.starts_at, self.ends_at, forum, locale)
-        return SessionLine(title=title, when=when, room=self.room, booked=booked)
+def _gone_line(gone: DeletedSession, forum: Forum, locale: str, *, booked: bool) -> SessionLine:
+    """A deleted session as its notice tells of it (the row is gone when the worker builds it)."""
+    when = time_span(gone.starts_at, gone.ends_at, forum, locale)
+    return SessionLine(localized(gone, "title", locale), when, gone.room, booked)
 
 
 def _session_lines(seats: Sequence[Seat], forum: Forum, locale: str) -> list[SessionLine]:
@@ -148,7 +133,7 @@ def build_notice(
     registration: Registration,
     *,
     session_ids: Sequence[int] = (),
-    gone: tuple[GoneSession, bool] | None = None,
+    gone: tuple[DeletedSession, bool] | None = None,
 ) -> EmailMessage:
     """The message for one notice, in the person's language. `gone`: the deleted session of a
     SESSION_CANCELLED notice, and whether the person had a seat in it (else a waitlist place)."""
@@ -181,7 +166,7 @@ def build_notice(
                 for role in roles
             ],
         }
-        context["gone"] = gone[0].line(forum, locale, booked=gone[1]) if gone else None
+        context["gone"] = _gone_line(gone[0], forum, locale, booked=gone[1]) if gone else None
         extra = context["promoted"][0].title if context["promoted"] else ""
         if context["gone"]:
             extra = context["gone"].title
@@ -209,7 +194,7 @@ def deliver_notice(
     kind: str,
     registration_id: int,
     session_ids: list[int],
-    gone: tuple[GoneSession, bool] | None = None,
+    gone: tuple[DeletedSession, bool] | None = None,
 ) -> None:
     """The worker's task: build the notice from the registration as it is now, and send it.
 
@@ -227,7 +212,7 @@ def send_notice(
     registration_id: int,
     *,
     session_ids: Sequence[int] = (),
-    gone: tuple[GoneSession, bool] | None = None,
+    gone: tuple[DeletedSession, bool] | None = None,
 ) -> None:
     """Queue one notice. Call after the commit of the change it tells about."""
     try:
@@ -237,9 +222,9 @@ def send_notice(
         log.exception("could not queue the %s notice of registration %s", kind, registration_id)
 
 
-def send_session_cancelled(gone: GoneSession, holders: Sequence[tuple[int, bool]]) -> None:
-    """Tell everyone who had a seat (True) or a waitlist place (False) in a deleted session."""
-    for registration_id, booked in holders:
+def send_session_cancelled(gone: DeletedSession) -> None:
+    """Tell everyone who had a seat or a waitlist place in a deleted session."""
+    for registration_id, booked in gone.holders:
         send_notice(Notice.SESSION_CANCELLED, registration_id, gone=(gone, booked))
 
 

@@ -7,8 +7,6 @@ constraints back both). Every operation is one transaction with one commit; mail
 from __future__ import annotations
 
 import math
-import re
-import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -17,7 +15,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
-from maruf_reg import audit, people_search, text
+from maruf_reg import audit, people_search, personal_links, text
 from maruf_reg.extensions import db
 from maruf_reg.models import (
     AuditLog,
@@ -32,13 +30,12 @@ from maruf_reg.models import (
     StaffUser,
     utcnow,
 )
+from maruf_reg.personal_links import new_token
 from maruf_reg.registration import seats
-from maruf_reg.registration.loading import registration_with_details
+from maruf_reg.registration.loading import registration_details, registration_with_details
 from maruf_reg.registration.mails import Notice, send_notice, send_promotions
 from maruf_reg.registration.seats import SeatChanges, SeatError, SessionNotBookable
 
-#: what a personal-link token may look like; anything else is refused before a database lookup
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 PER_PAGE = 50
 
 
@@ -64,11 +61,6 @@ class EmailTaken(RegistrationError):
 
 class WrongStatus(RegistrationError):
     """The registration is not in a state that allows this (approve a confirmed one …)."""
-
-
-def new_token() -> str:
-    """An unguessable token for a link: 256 random bits, URL-safe (43 characters)."""
-    return secrets.token_urlsafe(32)
 
 
 def normalise_email(email: str) -> str:
@@ -278,9 +270,7 @@ def send_link(forum_id: int, email: str) -> bool:
 
 def registration_by_token(token: str) -> Registration | None:
     """The registration behind a personal link, with its person, forum and seats; None if unknown."""
-    if not TOKEN_RE.match(token):
-        return None
-    return db.session.scalar(registration_with_details().where(Registration.manage_token == token))
+    return personal_links.registration_by_token(token, *registration_details())
 
 
 def speaking_roles(registration: Registration) -> list[SessionRole]:

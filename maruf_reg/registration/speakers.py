@@ -28,14 +28,9 @@ from maruf_reg.models import (
     SpeakerInvitation,
     utcnow,
 )
+from maruf_reg.personal_links import TOKEN_RE, new_token
 from maruf_reg.registration.mails import Notice, send_invitation, send_notice
-from maruf_reg.registration.services import (
-    TOKEN_RE,
-    PersonDetails,
-    RegistrationError,
-    new_token,
-    normalise_email,
-)
+from maruf_reg.registration.services import PersonDetails, RegistrationError, normalise_email
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 #: photos are scaled down to this many pixels on the longer side and saved as JPEG

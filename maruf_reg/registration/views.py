@@ -33,9 +33,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from maruf_reg.caching import AppCache
 from maruf_reg.extensions import limiter
+from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
-from maruf_reg.models import Category, Forum, Registration, SeatStatus, Session, utcnow
-from maruf_reg.program.services import current_forum
+from maruf_reg.models import Category, Forum, Registration, SeatStatus, Session
 from maruf_reg.registration import ical, seats, services, speakers
 from maruf_reg.registration.forms import (
     CATEGORY_LABELS,
@@ -49,8 +49,7 @@ from maruf_reg.registration.forms import (
 )
 from maruf_reg.registration.mails import session_when
 from maruf_reg.registration.seats import SeatError, SessionNotBookable, SessionsOverlap
-from maruf_reg.reports import attendance
-from maruf_reg.reports.attendance import CertificateState
+from maruf_reg.text import localized
 
 bp = Blueprint("registration", __name__, cli_group=None)
 
@@ -187,7 +186,7 @@ def _session_options(forum: Forum, held: Collection[int] = ()) -> list[SessionOp
         result.append(
             SessionOption(
                 id=row.id,
-                title=row.title_en if locale == "en" else row.title_tr,
+                title=localized(row, "title", locale),
                 day=_day_label(start.date(), locale),
                 start=f"{start:%H:%M}",
                 end=f"{end:%H:%M}",
@@ -314,11 +313,9 @@ def _registration(token: str) -> Registration:
 def manage(token: str) -> str:
     """The person's own page: details, sessions, badge, edit and cancel."""
     registration = _registration(token)
-    certificate = attendance.certificate(registration, now=utcnow())
     return render_template(
         "registration/manage.html",
         registration=registration,
-        certificate_ready=certificate.state == CertificateState.READY,
         person=registration.person,
         seats=sorted(registration.seats, key=lambda s: (s.session.starts_at, s.session_id)),
         positions=seats.waitlist_positions(registration.seats),

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, select
 from sqlalchemy.orm import aliased
 
 from maruf_reg.extensions import db
+from maruf_reg.forum import day_bounds
 from maruf_reg.models import (
     Category,
     CheckInPoint,
@@ -31,7 +32,8 @@ from maruf_reg.models import (
     SessionKind,
     Theme,
 )
-from maruf_reg.reports.services import ReportError, day_bounds, not_cancelled
+from maruf_reg.reports.services import ReportError, not_cancelled
+from maruf_reg.text import localized
 
 # --- sessions ----------------------------------------------------------------------------------
 
@@ -118,10 +120,10 @@ class SessionFigures(TallyColumns):
         return self.tally
 
     def title(self, locale: str) -> str:
-        return self.title_en if locale == "en" else self.title_tr
+        return localized(self, "title", locale)
 
     def theme_name(self, locale: str) -> str:
-        return self.theme_name_en if locale == "en" else self.theme_name_tr
+        return localized(self, "theme_name", locale)
 
     @property
     def peak_capacity(self) -> int:
@@ -496,7 +498,7 @@ class ThemeFigures(TallyColumns):
     people: int
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" else self.name_tr
+        return localized(self, "name", locale)
 
     def counted(self) -> Tally:
         total = Tally()
@@ -678,10 +680,3 @@ def certificate(
     else:
         state = CertificateState.READY
     return Certificate(registration, registration.person, forum, sessions, available_from, state)
-
-
-def registration_by_token(token: str) -> Registration | None:
-    """The registration whose personal link has this token."""
-    if not token or len(token) > 64:
-        return None
-    return db.session.scalar(select(Registration).where(Registration.manage_token == token))

@@ -8,8 +8,8 @@ import click
 from sqlalchemy import select
 
 from maruf_reg.extensions import db
+from maruf_reg.forum import current_forum
 from maruf_reg.models import Forum
-from maruf_reg.program.services import current_forum
 from maruf_reg.reports import documents, exports
 from maruf_reg.reports.files import OutputError
 from maruf_reg.reports.views import bp

@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 
 from maruf_reg.extensions import db
+from maruf_reg.forum import day_bounds, default_day, local_date
 from maruf_reg.models import (
     BadgePrint,
     Category,
@@ -55,6 +56,7 @@ from maruf_reg.models import (
     Theme,
 )
 from maruf_reg.reports.sql import time_bucket
+from maruf_reg.text import localized
 
 #: Scans that let nobody in or out.
 REFUSED = (
@@ -80,31 +82,6 @@ def not_cancelled() -> ColumnElement[bool]:
 
 def _bucket_start(bucket: int) -> datetime:
     return datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC)
-
-
-# --- days --------------------------------------------------------------------------------------
-
-
-def forum_days(forum: Forum) -> list[date]:
-    """The forum's days, first to last."""
-    count = (forum.ends_on - forum.starts_on).days + 1
-    return [forum.starts_on + timedelta(days=n) for n in range(count)]
-
-
-def day_bounds(forum: Forum, day: date) -> tuple[datetime, datetime]:
-    """The UTC start and end of a local day of the forum (23 or 25 hours long on DST changes)."""
-    start = datetime.combine(day, clock(0), tzinfo=forum.zone)
-    end = datetime.combine(day + timedelta(days=1), clock(0), tzinfo=forum.zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def local_date(forum: Forum, moment: datetime) -> date:
-    return moment.astimezone(forum.zone).date()
-
-
-def is_running(forum: Forum, now: datetime) -> bool:
-    """Whether `now` falls on one of the forum's days (its local time)."""
-    return forum.starts_on <= local_date(forum, now) <= forum.ends_on
 
 
 # --- dashboard ---------------------------------------------------------------------------------
@@ -150,7 +127,7 @@ class ThemeSeats:
     waitlisted: int
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" else self.name_tr
+        return localized(self, "name", locale)
 
 
 @dataclass(frozen=True)
@@ -367,12 +344,6 @@ def dashboard(forum: Forum, *, day: date | None = None, now: datetime | None = N
 
 
 # --- points and entrances ------------------------------------------------------------------------
-
-
-def default_day(forum: Forum, now: datetime) -> date:
-    """Today during the forum; before it the first day, after it the last."""
-    today = local_date(forum, now)
-    return min(max(today, forum.starts_on), forum.ends_on)
 
 
 def _last_moves(

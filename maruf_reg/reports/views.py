@@ -18,10 +18,11 @@ from flask import (
 )
 from flask_babel import force_locale
 
+from maruf_reg import personal_links
 from maruf_reg.auth.access import admin_required
+from maruf_reg.forum import current_forum, default_day, forum_days, is_running
 from maruf_reg.i18n import locale_code
-from maruf_reg.models import Forum
-from maruf_reg.program.services import current_forum
+from maruf_reg.models import Forum, Registration, utcnow
 from maruf_reg.reports import attendance, documents, exports, labels, presenters, services
 from maruf_reg.reports.attendance import CertificateState, SessionSort, ThemeSort
 from maruf_reg.reports.forms import DayForm, ReportFilterForm
@@ -40,6 +41,16 @@ def report_labels() -> dict[str, Any]:
     }
 
 
+def _certificate_ready(registration: Registration) -> bool:
+    return attendance.certificate(registration, now=utcnow()).state == CertificateState.READY
+
+
+@bp.app_context_processor
+def certificate_helpers() -> dict[str, Any]:
+    """The personal page (registration, a floor below) offers the certificate through this."""
+    return {"certificate_ready": _certificate_ready}
+
+
 def _forum() -> Forum | None:
     return current_forum()
 
@@ -56,7 +67,7 @@ def _sort(enum_type: Any, default: Any) -> tuple[Any, bool]:
 def _filters(forum: Forum) -> ReportFilterForm:
     form = ReportFilterForm(
         formdata=request.args,
-        days=services.forum_days(forum),
+        days=forum_days(forum),
         themes=attendance.themes(forum),
         locale=locale_code(),
     )
@@ -85,8 +96,8 @@ def dashboard() -> Any:
     now = datetime.now(UTC)
     form = DayForm(
         formdata=request.args,
-        days=services.forum_days(forum),
-        default=services.default_day(forum, now),
+        days=forum_days(forum),
+        default=default_day(forum, now),
     )
     form.validate()
     figures = services.dashboard(forum, day=form.chosen_day, now=now)
@@ -94,7 +105,7 @@ def dashboard() -> Any:
         "reports/dashboard.html",
         figures=figures,
         form=form,
-        running=services.is_running(forum, now),
+        running=is_running(forum, now),
         signups_chart=presenters.signups_chart(figures),
         countries_chart=presenters.countries_chart(figures),
         themes_chart=presenters.themes_seats_chart(figures),
@@ -256,7 +267,7 @@ def _pdf_response(pdf: bytes, name: str) -> Response:
 @bp.route("/r/<token>/certificate.pdf")
 def certificate(token: str) -> Any:
     """A participant's certificate of attendance, from their personal link, once the forum is over."""
-    registration = attendance.registration_by_token(token)
+    registration = personal_links.registration_by_token(token)
     if registration is None:
         abort(404)
     now = datetime.now(UTC)

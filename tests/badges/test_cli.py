@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from maruf_reg.badges import tokens
+from maruf_reg import badge_tokens as tokens
 from maruf_reg.extensions import db
 from maruf_reg.models import (
     AuditLog,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from maruf_reg.badges import services, tokens
+from maruf_reg import badge_tokens as tokens
+from maruf_reg.badges import services
 from maruf_reg.badges.fit import MM
 from maruf_reg.badges.layouts import LAYOUTS
 from maruf_reg.extensions import db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from maruf_reg.badges import tokens
+from maruf_reg import badge_tokens as tokens
 from maruf_reg.models import Category
 from tests.conftest import TEST_SECRET
 

@@ -7,7 +7,8 @@ import io
 import pytest
 from sqlalchemy import select
 
-from maruf_reg.badges import batches, services, tokens
+from maruf_reg import badge_tokens as tokens
+from maruf_reg.badges import batches, services
 from maruf_reg.extensions import db
 from maruf_reg.models import (
     AuditLog,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from maruf_reg.badges import tokens
+from maruf_reg import badge_tokens as tokens
 from maruf_reg.extensions import db
 from maruf_reg.models import CheckInPoint, Forum, PointKind, Registration
 from tests.conftest import TEST_SECRET

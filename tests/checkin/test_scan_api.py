@@ -144,7 +144,7 @@ def test_cancelled_or_pending_registration_is_revoked(
 
 
 def test_valid_signature_without_registration_is_unknown(scan, forum, entrance, ayse, app):
-    from maruf_reg.badges import tokens
+    from maruf_reg import badge_tokens as tokens
     from maruf_reg.models import Forum
     from tests.conftest import TEST_SECRET
 
@@ -165,7 +165,7 @@ def test_valid_signature_without_registration_is_unknown(scan, forum, entrance, 
 def test_another_forums_registration_is_unknown(
     scan, forum, make_forum, entrance, make_registration, app
 ):
-    from maruf_reg.badges import tokens
+    from maruf_reg import badge_tokens as tokens
     from maruf_reg.models import Forum
     from tests.conftest import TEST_SECRET
 

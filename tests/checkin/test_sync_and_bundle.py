@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
 
-from maruf_reg.badges import tokens
+from maruf_reg import badge_tokens as tokens
 from maruf_reg.extensions import db
 from maruf_reg.models import Category, Outcome, RegistrationStatus, Scan, Seat, SeatStatus
 from tests.checkin.conftest import now_iso

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from maruf_reg.extensions import db
+from maruf_reg.forum import forum_days, local_to_utc, utc_to_local
 from maruf_reg.models import (
     AuditLog,
     Category,
@@ -294,7 +295,7 @@ def test_forum_dates_may_not_leave_a_session_outside(ctx, programme):
         venue="Lütfi Kırdar",
     )
     forum = services.update_forum(programme.forum.id, longer, staff_user_id=None)
-    assert forum.venue == "Lütfi Kırdar" and len(services.forum_days(forum)) == 4
+    assert forum.venue == "Lütfi Kırdar" and len(forum_days(forum)) == 4
 
 
 def test_a_new_forum_gets_signing_keys(ctx, app):
@@ -325,8 +326,8 @@ def test_local_times_are_stored_in_utc(ctx, programme):
     from datetime import datetime
 
     local = datetime(2030, 10, 1, 11, 0)
-    assert services.local_to_utc(programme.forum, local) == forum_time(0, 11)
-    assert services.utc_to_local(programme.forum, forum_time(0, 11)) == local
+    assert local_to_utc(programme.forum, local) == forum_time(0, 11)
+    assert utc_to_local(programme.forum, forum_time(0, 11)) == local
 
 
 # --- speakers ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from maruf_reg.models import (
     Seat,
     SeatStatus,
 )
+from maruf_reg.personal_links import new_token
 from maruf_reg.registration import services
 from maruf_reg.text import search_key
 from tests.conftest import csrf_from
@@ -114,7 +115,7 @@ def test_pages_of_fifty(app, client, login, forum):
                     "person_id": pid,
                     "category": "participant",
                     "status": "confirmed",
-                    "manage_token": services.new_token(),
+                    "manage_token": new_token(),
                     "created_at": now + timedelta(seconds=n),
                     "updated_at": now,
                 }

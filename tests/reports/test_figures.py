@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from maruf_reg.forum import day_bounds
 from maruf_reg.models import Category, RegistrationStatus
 from maruf_reg.reports import attendance, services
 from maruf_reg.reports.attendance import SessionSort, Tally, ThemeSort
@@ -230,7 +231,7 @@ def test_door_counts_agree_with_the_reports(app, scenario):
 
 def test_an_empty_forum_is_all_zeros(app, forum):
     with app.app_context():
-        figures = services.dashboard(forum, now=services.day_bounds(forum, forum.starts_on)[0])
+        figures = services.dashboard(forum, now=day_bounds(forum, forum.starts_on)[0])
         sessions = attendance.session_figures(forum)
         themes = attendance.theme_figures(forum)
     assert (figures.total, figures.country_count, figures.signups, figures.countries) == (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from maruf_reg.badges import tokens
+from maruf_reg import badge_tokens as tokens
 from maruf_reg.extensions import db
 from maruf_reg.models import Forum, SeatStatus
 from maruf_reg.reports import attendance, services

@@ -1,0 +1,40 @@
+"""What one capability tells the ones above it, without importing them.
+
+The programme sits below registration (registration books seats in the programme's sessions), so
+the programme may not call registration. When an organiser changes a session in a way that matters
+to the people booked in it, the programme sends one of these signals after its commit, and
+registration (its receivers are in `maruf_reg/registration/programme_changes.py`) moves the
+waitlist up or mails the people concerned. Receivers run in the sender's request, after the
+sender's transaction has ended, and open their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+
+@dataclass(frozen=True)
+class DeletedSession:
+    """A deleted session as the people who had a place in it are told of it (the row is gone)."""
+
+    id: int
+    forum_id: int
+    title_tr: str
+    title_en: str
+    starts_at: datetime
+    ends_at: datetime
+    room: str
+    #: (registration id, True for a booked seat / False for a waitlist place) of everyone in it
+    holders: tuple[tuple[int, bool], ...] = ()
+
+
+#: A session has more seats than before. Keyword arguments: `session_id`, `staff_user_id`.
+session_enlarged = _signals.signal("session-enlarged")
+
+#: A session was deleted. Keyword arguments: `session` (a `DeletedSession`), `staff_user_id`.
+session_deleted = _signals.signal("session-deleted")
