@@ -15,6 +15,8 @@ from flask_wtf import FlaskForm
 from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
+from maruf_reg.errors import RuleError
+
 
 def has_control_characters(text: str, *, multiline: bool) -> bool:
     allowed = {"\n", "\r", "\t"} if multiline else {"\t"}
@@ -42,3 +44,15 @@ class Form(FlaskForm):
                 plain = PlainText(multiline=isinstance(field, TextAreaField))
                 field.validators = [plain, *field.validators]
             return field
+
+
+def show_refusal(form: FlaskForm, error: RuleError) -> None:
+    """Show a refused change next to the field it concerns, or above the form."""
+    # A plain str: Flask-Babel's lazy strings claim to be safe HTML (__html__), and the message may
+    # hold a name somebody typed.
+    message = error.translated()
+    field = form._fields.get(error.field) if error.field else None
+    if field is not None:
+        field.errors.append(message)
+    else:
+        form.form_errors.append(message)

@@ -11,15 +11,20 @@ tokenizer kept in step with `people` by triggers (made here, by the migrations a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from sqlalchemy import DDL, Column, ColumnElement, Integer, MetaData, Table, Text, event, select
 from sqlalchemy.orm import QueryableAttribute
 
 from maruf_reg.extensions import db
-from maruf_reg.models import Person
+from maruf_reg.models import Category, Person, Registration, RegistrationStatus
 from maruf_reg.text import search_key
 
 #: at most this many words of a query are used
 MAX_WORDS = 8
+#: at most this many people in a search's answer
+SEARCH_LIMIT = 25
 #: the FTS5 table on SQLite (not one of the models: `create_all` must not make it as a table)
 people_search = Table(
     "people_search", MetaData(), Column("rowid", Integer), Column("search_key", Text)
@@ -105,3 +110,93 @@ def candidates(words: list[str], *, limit: int, offset: int = 0) -> list[int]:
             )
         )
     return list(db.session.scalars(query.limit(limit).offset(offset)))
+
+
+# --- registrations of a forum (the desk, the scanner's search) ------------------------------
+
+_registrations = Registration.__table__
+_people = Person.__table__
+
+
+@dataclass(frozen=True)
+class PersonHit:
+    registration_id: int
+    person_id: int
+    given_name: str
+    family_name: str
+    email: str
+    organisation: str
+    country: str
+    category: Category
+    status: RegistrationStatus
+    badge_serial: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.registration_id,
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "name": self.name,
+            "category": self.category.value,
+            "organisation": self.organisation,
+            "country": self.country,
+            "email": self.email,
+            "status": self.status.value,
+        }
+
+
+_HITS = select(
+    _registrations.c.id,
+    _people.c.id.label("person_id"),
+    _people.c.given_name,
+    _people.c.family_name,
+    _people.c.email,
+    _people.c.organisation,
+    _people.c.country,
+    _registrations.c.category,
+    _registrations.c.status,
+    _registrations.c.badge_serial,
+).select_from(_registrations.join(_people, _people.c.id == _registrations.c.person_id))
+
+
+def search_people(forum_id: int, query: str, *, limit: int = SEARCH_LIMIT) -> list[PersonHit]:
+    """Registrations of the forum whose names, e-mail or organisation hold every word of the query,
+    accent- and case-insensitively ("ozturk" finds "Öztürk"); at most `limit`, by name."""
+    words = query_words(query)
+    if not words or all(len(w) < 2 for w in words):
+        return []
+    # Candidates a few at a time, straight from the index (a common name has thousands of
+    # matches: sorting or counting them all would read them all), until enough are in this forum.
+    rows: list[Any] = []
+    batch = limit * 2
+    offset = 0
+    while len(rows) < limit:
+        people = candidates(words, limit=batch, offset=offset)
+        if people:
+            found = _HITS.where(
+                _registrations.c.forum_id == forum_id, _registrations.c.person_id.in_(people)
+            )
+            rows += db.session.connection().execute(found.limit(limit - len(rows)))
+        if len(people) < batch:
+            break
+        offset += batch
+    hits = [
+        PersonHit(
+            registration_id=row.id,
+            person_id=row.person_id,
+            given_name=row.given_name,
+            family_name=row.family_name,
+            email=row.email,
+            organisation=row.organisation,
+            country=row.country,
+            category=Category(row.category),
+            status=RegistrationStatus(row.status),
+            badge_serial=row.badge_serial,
+        )
+        for row in rows
+    ]
+    return sorted(hits, key=lambda h: (search_key(h.name), h.registration_id))

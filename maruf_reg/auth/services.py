@@ -13,13 +13,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from maruf_reg import text
 from maruf_reg.caching import AppCache
+from maruf_reg.errors import RuleError
 from maruf_reg.extensions import db
 from maruf_reg.models import ApiToken, Role, StaffUser, utcnow
 
 PASSWORD_MIN = 10
 
 
-class AuthError(ValueError):
+class AuthError(RuleError):
     """A staff user or token could not be created or changed; the message says why."""
 
 

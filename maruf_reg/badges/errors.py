@@ -6,13 +6,9 @@ from typing import Any
 
 from flask_babel import gettext
 
+from maruf_reg.errors import N_ as N_  # re-exported for the badge modules
+from maruf_reg.errors import RuleError
 from maruf_reg.models import Registration, RegistrationStatus
-
-
-def N_(message: str) -> str:
-    """Mark a message for translation without translating it (Babel extracts `N_`)."""
-    return message
-
 
 STATUS_NAMES = {
     RegistrationStatus.PENDING.value: N_("waiting for approval"),
@@ -22,13 +18,11 @@ STATUS_NAMES = {
 }
 
 
-class BadgeError(Exception):
+class BadgeError(RuleError):
     """A badge cannot be made or printed. `str()` is English (CLI, logs); `translated()` is for pages."""
 
     def __init__(self, message: str, **values: Any) -> None:
-        self.message = message
-        self.values = values
-        super().__init__(message % values if values else message)
+        super().__init__(message, **values)
 
     def translated(self) -> str:
         values = {

@@ -46,9 +46,14 @@ from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select
 from wtforms import ValidationError
 
+from maruf_reg import people_search
 from maruf_reg.auth.access import role_required
 from maruf_reg.auth.services import TokenPrincipal
-from maruf_reg.checkin import services
+from maruf_reg.checkin import bundle as checkin_bundle
+from maruf_reg.checkin import counts as checkin_counts
+from maruf_reg.checkin import points as checkin_points
+from maruf_reg.checkin import scans as checkin_scans
+from maruf_reg.checkin.points import PointNotFound
 from maruf_reg.extensions import csrf, db, limiter
 from maruf_reg.forum import current_forum
 from maruf_reg.models import CheckInPoint, Direction, Role
@@ -78,8 +83,8 @@ def _bad_request(error: BadRequest) -> tuple[Response, int]:
     return _error(str(error))
 
 
-@api.errorhandler(services.PointNotFound)
-def _no_point(error: services.PointNotFound) -> tuple[Response, int]:
+@api.errorhandler(PointNotFound)
+def _no_point(error: PointNotFound) -> tuple[Response, int]:
     return _error(str(error), 404)
 
 
@@ -152,12 +157,12 @@ def _scan_item(item: Any, where: str = "", *, offline_default: bool = False) -> 
         raise BadRequest(f"{where}'point' is out of range")
     raw_uuid = _field(item, "uuid", str, where, required=True)
     try:
-        uuid = services.canonical_uuid(raw_uuid)
+        uuid = checkin_scans.canonical_uuid(raw_uuid)
     except ValueError as error:
         raise BadRequest(f"{where}'uuid' is not a UUID") from error
     raw_time = _field(item, "scanned_at", str, where, required=True)
     try:
-        scanned_at = services.parse_time(raw_time)
+        scanned_at = checkin_scans.parse_time(raw_time)
     except (ValueError, OverflowError) as error:
         raise BadRequest(
             f"{where}'scanned_at' must be an ISO 8601 time with a time zone, "
@@ -183,8 +188,8 @@ def _scan_item(item: Any, where: str = "", *, offline_default: bool = False) -> 
     )
 
 
-def _process(item: ScanItem) -> services.ScanResult:
-    return services.process_scan(
+def _process(item: ScanItem) -> checkin_scans.ScanResult:
+    return checkin_scans.process_scan(
         item.token,
         point_id=item.point,
         uuid=item.uuid,
@@ -204,7 +209,7 @@ def scan() -> Response | tuple[Response, int]:
     item = _scan_item(_json_body(MAX_SCAN_BODY))
     try:
         result = _process(item)
-    except services.ExitsNotCounted as error:
+    except checkin_scans.ExitsNotCounted as error:
         return _error(str(error))
     return Response(result.body, mimetype="application/json")
 
@@ -236,7 +241,7 @@ def scan_batch() -> Response | tuple[Response, int]:
     for item in items:
         try:
             answers.append(_process(item).body)
-        except services.ExitsNotCounted as error:
+        except checkin_scans.ExitsNotCounted as error:
             answers.append(json.dumps({"error": str(error)}))
     return Response('{"results":[' + ",".join(answers) + "]}", mimetype="application/json")
 
@@ -246,15 +251,15 @@ def scan_batch() -> Response | tuple[Response, int]:
 def point_list() -> Response:
     """The current forum's active check-in points."""
     forum = current_forum()
-    found = services.points(forum.id) if forum else []
-    return jsonify([services.point_json(p) for p in found])
+    found = checkin_points.points(forum.id) if forum else []
+    return jsonify([checkin_points.point_json(p) for p in found])
 
 
 @api.get("/points/<int:point_id>/bundle")
 @role_required(*SCANNERS)
 def point_bundle(point_id: int) -> Response:
     """Everything an offline scanner needs for one point (gzip when the client takes it)."""
-    body = json.dumps(services.bundle(point_id), ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps(checkin_bundle.bundle(point_id), ensure_ascii=False, separators=(",", ":"))
     data = body.encode()
     response = Response(mimetype="application/json")
     if "gzip" in request.headers.get("Accept-Encoding", ""):
@@ -274,7 +279,7 @@ def point_counts(point_id: int) -> Response | tuple[Response, int]:
     point = db.session.get(CheckInPoint, point_id)
     if point is None:
         return _error(f"no check-in point {point_id}", 404)
-    counts = services.live_counts(point.forum, [point.id])[point.id]
+    counts = checkin_counts.live_counts(point.forum, [point.id])[point.id]
     return jsonify(counts.as_json())
 
 
@@ -287,12 +292,13 @@ def all_counts() -> Response:
     forum = current_forum()
     if forum is None:
         return jsonify({"points": []})
-    found = services.points(forum.id)
-    counts = services.live_counts(forum, [p.id for p in found], last=3)
+    found = checkin_points.points(forum.id)
+    counts = checkin_counts.live_counts(forum, [p.id for p in found], last=3)
     return jsonify(
         {
             "points": [
-                {**services.point_json(p), **counts[p.id].as_json(), "point": p.id} for p in found
+                {**checkin_points.point_json(p), **counts[p.id].as_json(), "point": p.id}
+                for p in found
             ]
         }
     )
@@ -307,5 +313,5 @@ def people() -> Response | tuple[Response, int]:
     if len(query) > 200:
         return _error("'q' is longer than 200 characters")
     forum = current_forum()
-    hits = services.search_people(forum.id, query) if forum else []
+    hits = people_search.search_people(forum.id, query) if forum else []
     return jsonify({"people": [hit.as_json() for hit in hits]})

@@ -25,10 +25,14 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response as BaseResponse
 
+from maruf_reg import people_search
 from maruf_reg.auth.access import role_required
-from maruf_reg.checkin import services
+from maruf_reg.checkin import counts as checkin_counts
+from maruf_reg.checkin import points as checkin_points
+from maruf_reg.checkin import scans as checkin_scans
 from maruf_reg.checkin.forms import AdmitForm, PointForm, category_choices, kind_choices
 from maruf_reg.extensions import db, limiter
+from maruf_reg.forms import show_refusal
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import CheckInPoint, Forum, Outcome, PointKind, Role, Session
@@ -72,7 +76,7 @@ def points() -> str:
     """Staff pick the point they scan at; organisers also add and change points."""
     forum = _forum()
     is_admin = current_user.has_role(Role.ADMIN)
-    found = services.points(forum.id, include_inactive=is_admin)
+    found = checkin_points.points(forum.id, include_inactive=is_admin)
     return render_template("checkin/points.html", points=found, kinds=dict(kind_choices()))
 
 
@@ -95,9 +99,7 @@ def _point_form(forum: Forum, point: CheckInPoint | None) -> PointForm:
 
 def _save_point_form(form: PointForm, forum: Forum, point: CheckInPoint | None) -> bool:
     try:
-        services.save_point(
-            point,
-            forum_id=forum.id,
+        fields = checkin_points.PointFields(
             name=form.name.data or "",
             kind=PointKind(form.kind.data),
             session_id=form.session.data,
@@ -105,19 +107,16 @@ def _save_point_form(form: PointForm, forum: Forum, point: CheckInPoint | None) 
             counts_exit=bool(form.counts_exit.data),
             active=bool(form.active.data),
         )
-    except services.PointFormError as error:
-        form.kind.errors = [*form.kind.errors, _point_error(error)]
+        checkin_points.save_point(
+            point.id if point else None,
+            fields,
+            forum_id=forum.id,
+            staff_user_id=current_user.id,
+        )
+    except checkin_points.CheckinError as error:
+        show_refusal(form, error)
         return False
     return True
-
-
-def _point_error(error: services.PointFormError) -> str:
-    messages = {
-        "a session point needs its session": _("A session point needs its session."),
-        "only a session point has a session": _("Only a session point has a session."),
-        "the session is not in this forum": _("The session is not in this forum."),
-    }
-    return str(messages.get(str(error), str(error)))
 
 
 @bp.route("/points/new", methods=["GET", "POST"])
@@ -193,7 +192,7 @@ def scanner(point_id: int) -> Response:
         "checkin/scanner.html",
         point=point,
         strings=strings,
-        counts=services.live_counts(point.forum, [point.id])[point.id],
+        counts=checkin_counts.live_counts(point.forum, [point.id])[point.id],
     )
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = SCANNER_CSP
@@ -207,9 +206,9 @@ def desk() -> str:
     """The help desk: find people without a badge, admit them by hand, print their badge."""
     forum = _forum()
     query = request.args.get("q", "")[:200]
-    hits = services.search_people(forum.id, query) if query.strip() else []
+    hits = people_search.search_people(forum.id, query) if query.strip() else []
     form = AdmitForm()
-    found = services.points(forum.id)
+    found = checkin_points.points(forum.id)
     form.point.choices = [(p.id, p.name) for p in found]
     chosen = request.args.get("point", type=int)
     if chosen in {p.id for p in found}:
@@ -223,13 +222,13 @@ def desk_admit(registration_id: int) -> BaseResponse:
     """Admit a person by hand at a point (recorded as manual) and say what happened."""
     forum = _forum()
     form = AdmitForm()
-    found = services.points(forum.id)
+    found = checkin_points.points(forum.id)
     form.point.choices = [(p.id, p.name) for p in found]
     query = request.form.get("q", "")[:200]
     if not form.validate_on_submit():
         flash(_("Choose a check-in point."), "error")
         return redirect(url_for("checkin.desk", q=query))
-    result = services.admit_manually(
+    result = checkin_scans.admit_manually(
         registration_id, point_id=form.point.data, staff_user_id=current_user.id
     )
     data = result.data
@@ -264,8 +263,8 @@ def _outcome_label(outcome: Outcome) -> str:
 def counts() -> str:
     """Organisers' live view: every point's admitted today, inside now and last scans."""
     forum = _forum()
-    found = services.points(forum.id)
-    live = services.live_counts(forum, [p.id for p in found], last=3)
+    found = checkin_points.points(forum.id)
+    live = checkin_counts.live_counts(forum, [p.id for p in found], last=3)
     return render_template("checkin/counts.html", points=found, live=live)
 
 

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from maruf_reg.auth.access import admin_required
 from maruf_reg.extensions import db
+from maruf_reg.forms import show_refusal
 from maruf_reg.forum import current_forum, local_to_utc, utc_to_local
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Forum, Session, SessionKind, SessionRole
@@ -27,7 +28,6 @@ from maruf_reg.program.forms import (
     DeleteForm,
     EditRoleForm,
     SessionForm,
-    show_refusal,
 )
 from maruf_reg.program.labels import role_label
 from maruf_reg.program.rules import ProgrammeError
@@ -333,7 +333,7 @@ def remove_role(session_id: int, role_id: int) -> Response:
         try:
             speakers.remove_session_role(role.id, staff_user_id=current_user.id)
         except ProgrammeError as error:
-            flash(str(error.message), "error")
+            flash(error.translated(), "error")
         else:
             flash(
                 _message(_("%(name)s is no longer in this session."), name=_bdi(name)),

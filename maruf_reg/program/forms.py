@@ -38,23 +38,10 @@ from maruf_reg.program.rules import (
     THEME_NAME_MAX,
     TITLE_MAX,
     VENUE_MAX,
-    ProgrammeError,
 )
 
 #: how the browser's datetime-local input sends a time (seconds only when typed)
 LOCAL_TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-
-def show_refusal(form: Form, error: ProgrammeError) -> None:
-    """Show a refused change next to the field it concerns, or above the form."""
-    # A plain str: Flask-Babel's lazy strings claim to be safe HTML (__html__), and the message may
-    # hold a name somebody typed.
-    message = str(error.message)
-    field = form._fields.get(error.field) if error.field else None
-    if field is not None:
-        field.errors.append(message)
-    else:
-        form.form_errors.append(message)
 
 
 def choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:

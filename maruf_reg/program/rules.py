@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from maruf_reg.errors import RuleError
 from maruf_reg.extensions import db
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Forum, Room, Session, SessionRole, Theme
@@ -49,16 +50,8 @@ COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")
 ModelT = TypeVar("ModelT", Forum, Room, Session, Theme, SessionRole)
 
 
-class ProgrammeError(Exception):
-    """A change the programme's rules refuse; nothing was changed.
-
-    `message` is translated when shown; `field` is the form field it belongs to (None: the form).
-    """
-
-    def __init__(self, message: Any, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class ProgrammeError(RuleError):
+    """A change the programme's rules refuse; nothing was changed (see `maruf_reg/errors.py`)."""
 
 
 class SessionHasBookings(ProgrammeError):

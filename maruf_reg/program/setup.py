@@ -8,11 +8,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from maruf_reg.auth.access import admin_required
+from maruf_reg.forms import show_refusal
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Room, Theme
 from maruf_reg.program import services, timetable
-from maruf_reg.program.forms import DeleteForm, ForumForm, RoomForm, ThemeForm, show_refusal
+from maruf_reg.program.forms import DeleteForm, ForumForm, RoomForm, ThemeForm
 from maruf_reg.program.rules import ProgrammeError
 from maruf_reg.program.views import bp, forum_or_404, own_or_404
 

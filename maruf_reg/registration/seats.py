@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from maruf_reg.errors import RuleError
 from maruf_reg.extensions import db
 from maruf_reg.models import Registration, Room, Seat, SeatStatus, Session, utcnow
 
 
-class SeatError(Exception):
+class SeatError(RuleError):
     """A seat request breaks a rule; the view shows it as a form error."""
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from maruf_reg import audit, people_search, personal_links, text
+from maruf_reg.errors import RuleError
 from maruf_reg.extensions import db
 from maruf_reg.models import (
     AuditLog,
@@ -39,7 +40,7 @@ from maruf_reg.registration.seats import SeatChanges, SeatError, SessionNotBooka
 PER_PAGE = 50
 
 
-class RegistrationError(Exception):
+class RegistrationError(RuleError):
     """A registration rule refused the operation; the message says why (for logs and the CLI)."""
 
 

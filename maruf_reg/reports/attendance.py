@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, distinct, func, select
 from sqlalchemy.orm import aliased
 
+from maruf_reg.checkin import presence
 from maruf_reg.extensions import db
 from maruf_reg.forum import day_bounds
 from maruf_reg.models import (
@@ -274,7 +275,7 @@ def _normalise_key(group: Group) -> Any:
 
 def _peaks(forum_id: int, session_ids: Sequence[int] | None) -> dict[int, tuple[int, datetime]]:
     """Peak occupancy of each session and when it was first reached (see the module's definition)."""
-    moves = _occupancy_changes(forum_id, session_ids)
+    moves = presence.occupancy_changes(session_points(forum_id, session_ids))
     ranked = (
         select(
             moves.c.session_id,
@@ -294,52 +295,6 @@ def _peaks(forum_id: int, session_ids: Sequence[int] | None) -> dict[int, tuple[
         select(ranked.c.session_id, ranked.c.occupancy, ranked.c.at).where(ranked.c.rank == 1)
     ).all()
     return {int(sid): (int(peak), at) for sid, peak, at in rows if peak > 0}
-
-
-def _occupancy_changes(forum_id: int, session_ids: Sequence[int] | None) -> Any:
-    """Every admitted/exited scan at session points with the change it makes (+1, -1, 0) and the
-    occupancy after it, in scan-time order: a subquery of (session_id, id, at, delta, occupancy)."""
-    direction = case((Scan.outcome == Outcome.ADMITTED, 1), else_=-1)
-    events = (
-        select(
-            CheckInPoint.session_id.label("session_id"),
-            Scan.id.label("id"),
-            Scan.scanned_at.label("at"),
-            direction.label("direction"),
-            # Where the person was before this scan: -1 outside (nothing yet, or left), 1 inside.
-            func.coalesce(
-                func.lag(direction).over(
-                    partition_by=(CheckInPoint.session_id, Scan.registration_id),
-                    order_by=(Scan.scanned_at, Scan.id),
-                ),
-                -1,
-            ).label("before"),
-        )
-        .join(CheckInPoint, CheckInPoint.id == Scan.point_id)
-        .where(
-            Scan.point_id.in_(session_points(forum_id, session_ids)),
-            Scan.outcome.in_((Outcome.ADMITTED, Outcome.EXITED)),
-            Scan.registration_id.is_not(None),
-        )
-    )
-    steps = events.subquery("events")
-    delta = case((steps.c.direction != steps.c.before, steps.c.direction), else_=0)
-    changes = select(steps.c.session_id, steps.c.id, steps.c.at, delta.label("delta")).subquery(
-        "changes"
-    )
-    return select(
-        changes.c.session_id,
-        changes.c.id,
-        changes.c.at,
-        changes.c.delta,
-        func.sum(changes.c.delta)
-        .over(
-            partition_by=changes.c.session_id,
-            order_by=(changes.c.at, changes.c.id),
-            rows=(None, 0),
-        )
-        .label("occupancy"),
-    ).subquery("moves")
 
 
 def _session_rows(conditions: Sequence[ColumnElement[bool]]) -> list[SessionFigures]:
@@ -458,7 +413,7 @@ def session_report(forum: Forum, session_id: int) -> SessionReport:
     if not rows:
         raise ReportError(f"no session {session_id} in this forum")
     figures = _with_figures(forum, rows, [session_id])[0]
-    moves = _occupancy_changes(forum.id, [session_id])
+    moves = presence.occupancy_changes(session_points(forum.id, [session_id]))
     occupancy = [
         (at, int(inside))
         for at, inside in db.session.execute(

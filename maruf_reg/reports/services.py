@@ -18,25 +18,24 @@ Definitions (the README's "Reports" section says the same):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     String,
-    and_,
     case,
     distinct,
     exists,
     func,
-    or_,
     select,
     type_coerce,
 )
 
+from maruf_reg.checkin import presence
+from maruf_reg.checkin.counts import PointCounts, point_counts
+from maruf_reg.errors import RuleError
 from maruf_reg.extensions import db
 from maruf_reg.forum import day_bounds, default_day, local_date
 from maruf_reg.models import (
@@ -58,21 +57,13 @@ from maruf_reg.models import (
 from maruf_reg.reports.sql import time_bucket
 from maruf_reg.text import localized
 
-#: Scans that let nobody in or out.
-REFUSED = (
-    Outcome.ALREADY_IN,
-    Outcome.NOT_ALLOWED,
-    Outcome.REVOKED,
-    Outcome.UNKNOWN,
-    Outcome.INVALID,
-)
 #: Categories whose registrations are speakers (approved = confirmed).
 SPEAKER_CATEGORIES = (Category.SPEAKER, Category.MODERATOR)
 #: Slices of time the database groups by; 15 minutes divides every UTC offset in use.
 BUCKET_SECONDS = 900
 
 
-class ReportError(Exception):
+class ReportError(RuleError):
     """A report cannot be made as asked (unknown session or theme, a day outside the forum)."""
 
 
@@ -141,25 +132,6 @@ class BadgeFigures:
     #: confirmed registrations, and those of them with no badge printed yet
     confirmed: int
     confirmed_unprinted: int
-
-
-@dataclass(frozen=True)
-class PointCounts:
-    """What happened at one point during one local day."""
-
-    point_id: int
-    name: str
-    kind: PointKind
-    counts_exit: bool
-    #: admitted scans (a person who comes back twice counts twice)
-    admissions: int = 0
-    #: distinct people admitted
-    people: int = 0
-    exits: int = 0
-    #: scans that let nobody in: already in, not allowed, revoked, unknown, invalid
-    refused: int = 0
-    #: people inside now; None when the point does not count exits or the day is not today
-    inside: int | None = None
 
 
 @dataclass(frozen=True)
@@ -346,103 +318,6 @@ def dashboard(forum: Forum, *, day: date | None = None, now: datetime | None = N
 # --- points and entrances ------------------------------------------------------------------------
 
 
-def _last_moves(
-    point_ids: Sequence[int], start: datetime, end: datetime, *, per_point: bool
-) -> Any:
-    """Each person's latest admission and exit in [start, end) at each point (`per_point`) or at
-    any of them: a subquery of (registration_id, [point_id,] came, left, came_id, left_id)."""
-    admitted, exited = Scan.outcome == Outcome.ADMITTED, Scan.outcome == Outcome.EXITED
-    keys: list[Any] = [Scan.registration_id, *([Scan.point_id] if per_point else [])]
-    return (
-        select(
-            *keys,
-            func.max(case((admitted, Scan.scanned_at))).label("came"),
-            func.max(case((exited, Scan.scanned_at))).label("left"),
-            func.max(case((admitted, Scan.id))).label("came_id"),
-            func.max(case((exited, Scan.id))).label("left_id"),
-        )
-        .where(
-            Scan.point_id.in_(point_ids),
-            Scan.scanned_at >= start,
-            Scan.scanned_at < end,
-            Scan.outcome.in_((Outcome.ADMITTED, Outcome.EXITED)),
-            Scan.registration_id.is_not(None),
-        )
-        .group_by(*keys)
-        .subquery()
-    )
-
-
-def _is_inside(last: Any) -> ColumnElement[bool]:
-    # Grouping beats a window function here (one pass over the covering index); two scans in
-    # the same millisecond are ordered by id, as everywhere else.
-    return and_(
-        last.c.came.is_not(None),
-        or_(
-            last.c.left.is_(None),
-            last.c.came > last.c.left,
-            and_(last.c.came == last.c.left, last.c.came_id > last.c.left_id),
-        ),
-    )
-
-
-def _inside_by_point(point_ids: Sequence[int], start: datetime, end: datetime) -> dict[int, int]:
-    """People whose last admitted/exited scan at each point in [start, end) is `admitted`."""
-    if not point_ids:
-        return {}
-    last = _last_moves(point_ids, start, end, per_point=True)
-    rows = db.session.execute(
-        select(last.c.point_id, func.count()).where(_is_inside(last)).group_by(last.c.point_id)
-    ).all()
-    return {int(point_id): int(count) for point_id, count in rows}
-
-
-def _people_and_inside(point_ids: Sequence[int], start: datetime, end: datetime) -> tuple[int, int]:
-    """Distinct people admitted at any of the points in [start, end), and how many of them made
-    their last move there an admission."""
-    if not point_ids:
-        return 0, 0
-    last = _last_moves(point_ids, start, end, per_point=False)
-    people, inside = db.session.execute(
-        select(func.count(last.c.came), func.count(case((_is_inside(last), 1))))
-    ).one()
-    return int(people), int(inside)
-
-
-def _counts_at(
-    points: Sequence[CheckInPoint], start: datetime, end: datetime, *, with_inside: bool
-) -> list[PointCounts]:
-    ids = [point.id for point in points]
-    tallies: dict[int, tuple[int, int, int, int]] = {}
-    if ids:
-        admitted = Scan.outcome == Outcome.ADMITTED
-        for point_id, admissions, people, exits, refused in db.session.execute(
-            select(
-                Scan.point_id,
-                func.count(case((admitted, 1))),
-                func.count(distinct(case((admitted, Scan.registration_id)))),
-                func.count(case((Scan.outcome == Outcome.EXITED, 1))),
-                func.count(case((Scan.outcome.in_(REFUSED), 1))),
-            )
-            .where(Scan.point_id.in_(ids), Scan.scanned_at >= start, Scan.scanned_at < end)
-            .group_by(Scan.point_id)
-        ).all():
-            tallies[int(point_id)] = (int(admissions), int(people), int(exits), int(refused))
-    exit_points = [point.id for point in points if point.counts_exit]
-    inside = _inside_by_point(exit_points, start, end) if with_inside else {}
-    return [
-        PointCounts(
-            point.id,
-            point.name,
-            point.kind,
-            point.counts_exit,
-            *tallies.get(point.id, (0, 0, 0, 0)),
-            inside=inside.get(point.id, 0) if with_inside and point.counts_exit else None,
-        )
-        for point in points
-    ]
-
-
 def entrance_figures(forum: Forum, *, day: date | None = None, now: datetime) -> EntranceFigures:
     """Counts at the venue's entrances on one day (default: today, or the nearest forum day)."""
     day = day or default_day(forum, now)
@@ -455,12 +330,12 @@ def entrance_figures(forum: Forum, *, day: date | None = None, now: datetime) ->
     ).all()
     ids = [point.id for point in points]
     # Inside one door is not inside the venue (in at A, out at B): only the venue's figure is shown.
-    counts = _counts_at(points, start, end, with_inside=False)
+    counts = point_counts(points, start, end, inside_at=())
     # A person is inside when their last move at any entrance was in (in at a door that does not
     # count exits, out at one that does, in again anywhere); without any door counting exits
     # everybody admitted would look inside, so the figure is not given.
     counting = any(point.counts_exit for point in points)
-    people, inside = _people_and_inside(ids, start, end)
+    people, inside = presence.people_and_inside(ids, start, end)
 
     hourly: dict[datetime, int] = {}
     if ids:

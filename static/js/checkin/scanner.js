@@ -1,5 +1,6 @@
 // The scanner page: camera (qr-scanner) and USB keyboard-wedge scanners; online through the JSON
 // API, offline with the point's bundle (Ed25519 check in the browser, IndexedDB queue, batch sync).
+import { Presence } from "./presence.js";
 import { openStore } from "./store.js";
 import { decodeToken, normaliseToken, verifySignature } from "./token.js";
 
@@ -259,22 +260,20 @@ async function localAnswer(item) {
   if (bundle.allowed && !bundle.allowed.has(claims.id)) return answer("not_allowed", "no_seat");
   const inside = await insideHere();
   if (inside.has(claims.id)) {
-    const seen = inside.get(claims.id);
+    const seen = inside.admission(claims.id);
     return answer("already_in", null, { scanned_at: seen, point: POINT, point_name: bundle.data.point.name, device: deviceName() });
   }
   return answer("admitted");
 }
 
-// Who is inside as this device knows it: the bundle's list, then this device's own scans since.
+// Who is inside as this device knows it: the bundle's list, then this device's own scans since,
+// by the rule of presence.js (a copy of maruf_reg/checkin/presence.py).
 async function insideHere() {
-  const inside = new Map([...bundle.inside].map((id) => [id, null]));
+  const presence = new Presence(bundle.inside);
   const events = (await store.all("events")).filter((e) => e.point === POINT && e.scanned_at >= bundle.data.generated_at);
   events.sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
-  for (const event of events) {
-    if (event.outcome === "admitted" && !inside.has(event.id)) inside.set(event.id, event.scanned_at);
-    else if (event.outcome === "exited") inside.delete(event.id);
-  }
-  return inside;
+  for (const event of events) presence.apply(event.id, event.outcome, event.scanned_at);
+  return presence;
 }
 
 // --- one scan -------------------------------------------------------------------------------------

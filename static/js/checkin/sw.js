@@ -7,6 +7,7 @@ const PRECACHE = [
   "/static/css/app.css",
   "/static/css/checkin.css",
   "/static/js/app.js",
+  "/static/js/checkin/presence.js",
   "/static/js/checkin/scanner.js",
   "/static/js/checkin/store.js",
   "/static/js/checkin/token.js",
