@@ -9,13 +9,10 @@ from __future__ import annotations
 import os
 import random
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -25,15 +22,13 @@ from sqlalchemy import insert, select, text
 from maruf_reg import badge_tokens, demo_data
 from maruf_reg.auth import services as auth_services
 from maruf_reg.database import write_intent
+from maruf_reg.demo_checkin import demo_points, demo_scans
+from maruf_reg.demo_programme import demo_programme, demo_speaker_roles
 from maruf_reg.extensions import db
 from maruf_reg.models import (
     Category,
-    CheckInPoint,
-    Direction,
     Forum,
-    Outcome,
     Person,
-    PointKind,
     Registration,
     RegistrationStatus,
     Role,
@@ -43,7 +38,6 @@ from maruf_reg.models import (
     Seat,
     SeatStatus,
     Session,
-    SessionKind,
     SessionRole,
     StaffUser,
     Theme,
@@ -124,163 +118,6 @@ class _People:
         }
 
 
-def _local(forum: Forum, day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, clock(hour, minute), tzinfo=ZoneInfo(forum.timezone)).astimezone(
-        UTC
-    )
-
-
-def _programme(forum: Forum, themes: list[Theme], rooms: dict[str, Room]) -> list[Session]:
-    """About 40 sessions over three days: plenaries, parallel panels, workshops, a screening,
-    an interview and a photograph exhibition."""
-    days = [forum.starts_on + timedelta(days=n) for n in range(3)]
-    panel_rooms = ["Salon A", "Salon B", "Salon C"]
-    workshop_rooms = ["Atölye 1", "Atölye 2"]
-    slots = [(11, 0, 12, 30), (14, 0, 15, 30), (16, 0, 17, 30)]
-    sessions: list[Session] = []
-    theme_index = 0
-
-    def add(
-        kind: SessionKind,
-        room: str,
-        day: date,
-        start: tuple[int, int],
-        end: tuple[int, int],
-        title: tuple[str, str],
-        theme: Theme | None,
-        needs_booking: bool = True,
-    ) -> None:
-        sessions.append(
-            Session(
-                forum=forum,
-                theme=theme,
-                room=rooms[room],
-                kind=kind,
-                title_tr=title[0],
-                title_en=title[1],
-                description_tr=demo_data.DESCRIPTION_TR,
-                description_en=demo_data.DESCRIPTION_EN,
-                starts_at=_local(forum, day, *start),
-                ends_at=_local(forum, day, *end),
-                capacity=rooms[room].capacity,
-                needs_booking=needs_booking,
-            )
-        )
-
-    add(
-        SessionKind.PLENARY,
-        "Haliç Salonu",
-        days[0],
-        (9, 30),
-        (10, 30),
-        ("Açılış Oturumu: Marmara'nın Kentleri", "Opening Plenary: The Cities of Marmara"),
-        None,
-        False,
-    )
-    for day_number, day in enumerate(days):
-        add(
-            SessionKind.EXHIBITION,
-            "Fuaye",
-            day,
-            (9, 0),
-            (19, 0),
-            ("Fotoğraf Sergisi: Kentin Hafızası", "Photograph Exhibition: The Memory of the City"),
-            themes[8],
-            False,
-        )
-        for slot_number, (h1, m1, h2, m2) in enumerate(slots):
-            for room in panel_rooms:
-                theme = themes[theme_index % len(themes)]
-                pattern = demo_data.PANEL_TITLES[theme_index % len(demo_data.PANEL_TITLES)]
-                theme_index += 1
-                add(
-                    SessionKind.PANEL,
-                    room,
-                    day,
-                    (h1, m1),
-                    (h2, m2),
-                    (pattern[0].format(tr=theme.name_tr), pattern[1].format(en=theme.name_en)),
-                    theme,
-                )
-            if (day_number + slot_number) % 2 == 0:
-                theme = themes[(theme_index + 5) % len(themes)]
-                pattern = demo_data.WORKSHOP_TITLES[slot_number % 2]
-                add(
-                    SessionKind.WORKSHOP,
-                    workshop_rooms[slot_number % 2],
-                    day,
-                    (h1, m1),
-                    (h2, m2),
-                    (pattern[0].format(tr=theme.name_tr), pattern[1].format(en=theme.name_en)),
-                    theme,
-                )
-    add(
-        SessionKind.SCREENING,
-        "Sinema Salonu",
-        days[1],
-        (18, 0),
-        (19, 45),
-        ("Film Gösterimi: Göçün Kenti", "Film Screening: City of Migration"),
-        themes[0],
-    )
-    add(
-        SessionKind.INTERVIEW,
-        "Sinema Salonu",
-        days[1],
-        (19, 45),
-        (20, 30),
-        ("Söyleşi: Yönetmenle Göç Üzerine", "Interview: The Director on Migration"),
-        themes[0],
-    )
-    add(
-        SessionKind.PLENARY,
-        "Haliç Salonu",
-        days[2],
-        (17, 45),
-        (18, 45),
-        ("Kapanış Oturumu: MARUF Bildirgesi", "Closing Plenary: The MARUF Declaration"),
-        None,
-        False,
-    )
-    return sessions
-
-
-def _speaker_roles(
-    sessions: list[Session], speaker_ids: list[int], rng: random.Random
-) -> list[dict[str, Any]]:
-    """Three or four speakers and a moderator for panels; fewer elsewhere; nobody in two places at once."""
-    busy: dict[int, list[Session]] = {}
-    roles: list[dict[str, Any]] = []
-    cursor = 0
-    for session in sessions:
-        if session.kind == SessionKind.EXHIBITION:
-            continue
-        wanted = {
-            SessionKind.PANEL: [RoleKind.MODERATOR] + [RoleKind.SPEAKER] * rng.choice([3, 4]),
-            SessionKind.PLENARY: [RoleKind.CHAIR] + [RoleKind.SPEAKER] * 4,
-            SessionKind.WORKSHOP: [RoleKind.MODERATOR, RoleKind.SPEAKER, RoleKind.SPEAKER],
-        }.get(session.kind, [RoleKind.MODERATOR, RoleKind.SPEAKER])
-        taken: set[int] = set()
-        for position, role in enumerate(wanted):
-            for _attempt in range(len(speaker_ids)):
-                person_id = speaker_ids[cursor % len(speaker_ids)]
-                cursor += 1
-                if person_id in taken or any(session.overlaps(s) for s in busy.get(person_id, [])):
-                    continue
-                taken.add(person_id)
-                busy.setdefault(person_id, []).append(session)
-                roles.append(
-                    {
-                        "session_id": session.id,
-                        "person_id": person_id,
-                        "role": role,
-                        "position": position,
-                    }
-                )
-                break
-    return roles
-
-
 def _logins() -> list[tuple[str, str, str]]:
     """Staff users for the demo: an organiser, a desk and a door volunteer (made once)."""
     made: list[tuple[str, str, str]] = []
@@ -338,7 +175,7 @@ def build_demo(
         name: Room(forum=forum, name=name, capacity=cap, position=n)
         for n, (name, cap) in enumerate(demo_data.ROOMS)
     }
-    sessions = _programme(forum, themes, rooms)
+    sessions = demo_programme(forum, themes, rooms)
     db.session.add_all([*themes, *rooms.values(), *sessions])
     db.session.flush()
 
@@ -348,7 +185,7 @@ def build_demo(
     participant_rows = [people.make() for _ in range(participants)]
     speaker_ids = _insert_returning_ids(Person, speaker_rows)
     participant_ids = _insert_returning_ids(Person, participant_rows)
-    roles = _speaker_roles(sessions, speaker_ids, rng)
+    roles = demo_speaker_roles(sessions, speaker_ids, rng)
     _insert(SessionRole, roles)
     # Who only moderates or chairs registers as a moderator (as the programme pages make them).
     speaking = {row["person_id"] for row in roles if row["role"] == RoleKind.SPEAKER}
@@ -421,8 +258,8 @@ def build_demo(
         booked_by_registration[reg_id] = chosen
     _insert(Seat, seats)
 
-    points = _points(forum, sessions)
-    scan_rows = _scans(forum, points, booked_by_registration, scans, rng)
+    points = demo_points(forum, sessions)
+    scan_rows = demo_scans(forum, points, booked_by_registration, scans, rng)
     _insert(Scan, scan_rows)
     db.session.commit()
     # Fresh planner statistics: after a bulk load they still describe empty tables, and the first
@@ -430,87 +267,6 @@ def build_demo(
     db.session.execute(text("ANALYZE"))
     db.session.commit()
     return DemoResult(forum.id, len(sessions), speakers, participants, len(seats), len(scan_rows))
-
-
-def _points(forum: Forum, sessions: list[Session]) -> dict[str, Any]:
-    entrance = CheckInPoint(
-        forum=forum, name="Ana Giriş", kind=PointKind.ENTRANCE, counts_exit=True
-    )
-    door_b = CheckInPoint(forum=forum, name="B Kapısı", kind=PointKind.ENTRANCE, counts_exit=True)
-    by_session = {
-        s.id: CheckInPoint(
-            forum=forum,
-            name=f"{s.room.name if s.room else ''} · {s.title_tr}"[:100],
-            kind=PointKind.SESSION,
-            session=s,
-        )
-        for s in sessions
-    }
-    db.session.add_all([entrance, door_b, *by_session.values()])
-    db.session.flush()
-    return {"entrances": [entrance, door_b], "sessions": by_session}
-
-
-def _scans(
-    forum: Forum,
-    points: dict[str, Any],
-    booked: dict[int, list[Session]],
-    wanted: int,
-    rng: random.Random,
-) -> list[dict[str, Any]]:
-    """Plausible scans for report benchmarks: entrance in and out each day, session doors, repeats."""
-    rows: list[dict[str, Any]] = []
-    if wanted == 0 or not booked:
-        return rows
-    days = [forum.starts_on + timedelta(days=n) for n in range(3)]
-    people = list(booked)
-
-    def scan(
-        reg_id: int,
-        point: CheckInPoint,
-        at: datetime,
-        outcome: Outcome,
-        direction: Direction = Direction.IN,
-    ) -> None:
-        rows.append(
-            {
-                "uuid": str(uuid.UUID(int=rng.getrandbits(128))),
-                "point_id": point.id,
-                "registration_id": reg_id,
-                "serial": 1,
-                "device": "demo",
-                "scanned_at": at,
-                "received_at": at + timedelta(seconds=1),
-                "direction": direction,
-                "outcome": outcome,
-                "offline": False,
-                "manual": False,
-                "forced": False,
-                "response": "",
-            }
-        )
-
-    while len(rows) < wanted:
-        reg_id = rng.choice(people)
-        day = rng.choice(days)
-        door = rng.choice(points["entrances"])
-        arrival = _local(forum, day, 8, 30) + timedelta(minutes=rng.randrange(150))
-        scan(reg_id, door, arrival, Outcome.ADMITTED)
-        if rng.random() < 0.05:
-            scan(reg_id, door, arrival + timedelta(seconds=20), Outcome.ALREADY_IN)
-        for session in booked[reg_id]:
-            if session.starts_at.astimezone(forum.zone).date() == day and rng.random() < 0.8:
-                at = session.starts_at - timedelta(minutes=rng.randrange(15))
-                scan(reg_id, points["sessions"][session.id], at, Outcome.ADMITTED)
-        if rng.random() < 0.6:
-            scan(
-                reg_id,
-                door,
-                _local(forum, day, 17, 0) + timedelta(minutes=rng.randrange(120)),
-                Outcome.EXITED,
-                Direction.OUT,
-            )
-    return rows[:wanted]
 
 
 def write_logins(instance_path: str, logins: list[tuple[str, str, str]]) -> str:

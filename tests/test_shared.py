@@ -65,8 +65,8 @@ def test_mail_without_a_server_lands_in_the_outbox(app):
 
 def test_people_search_follows_every_change_of_a_person(app, forum, make_registration, make_person):
     """The search index (trigram) is kept in step: new, renamed and deleted people."""
-    from maruf_reg.people_search import search_people
     from maruf_reg.models import Person, Registration
+    from maruf_reg.people_search import search_people
 
     registration = make_registration(forum, make_person(given_name="İlkay", family_name="Öztürk"))
     make_registration(forum, make_person(given_name="健太", family_name="高橋"))
@@ -95,8 +95,8 @@ def test_people_search_follows_every_change_of_a_person(app, forum, make_registr
 
 def test_people_made_in_bulk_are_found(app, runner):
     """`flask demo` writes people with bulk inserts; they are searchable at once."""
-    from maruf_reg.people_search import search_people
     from maruf_reg.models import Forum, Person
+    from maruf_reg.people_search import search_people
 
     assert runner.invoke(args=["demo", "--participants", "100", "--speakers", "10"]).exit_code == 0
     with app.app_context():

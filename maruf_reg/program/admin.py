@@ -21,7 +21,7 @@ from maruf_reg.forms import show_refusal
 from maruf_reg.forum import current_forum, local_to_utc, utc_to_local
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Forum, Session, SessionKind, SessionRole
-from maruf_reg.program import services, speakers, timetable
+from maruf_reg.program import services, sessions, speakers, timetable
 from maruf_reg.program.forms import (
     AddRoleForm,
     ButtonForm,
@@ -63,8 +63,8 @@ def admin_sessions() -> Page:
         return redirect(url_for("program.forum_settings"))
     return render_template(
         "program/admin/sessions.html",
-        days=services.sessions_by_day(forum),
-        booked=services.booked_counts(forum.id),
+        days=sessions.sessions_by_day(forum),
+        booked=sessions.booked_counts(forum.id),
         overlaps=speakers.forum_overlaps(forum.id),
         theme_count=len(timetable.themes(forum)),
         room_count=len(services.rooms(forum.id)),
@@ -98,8 +98,8 @@ def _session_form(forum: Forum, session: Session | None = None) -> SessionForm:
     )
 
 
-def _session_fields(forum: Forum, form: SessionForm) -> services.SessionFields:
-    return services.SessionFields(
+def _session_fields(forum: Forum, form: SessionForm) -> sessions.SessionFields:
+    return sessions.SessionFields(
         kind=SessionKind(form.kind.data),
         title_tr=form.title_tr.data or "",
         title_en=form.title_en.data or "",
@@ -114,7 +114,7 @@ def _session_fields(forum: Forum, form: SessionForm) -> services.SessionFields:
     )
 
 
-def _flash_saved(saved: services.SessionSaved) -> None:
+def _flash_saved(saved: sessions.SessionSaved) -> None:
     flash(_("The session is saved."), "success")
     if saved.room_capacity is not None:
         flash(
@@ -138,7 +138,7 @@ def new_session() -> Page:
     form = _session_form(forum)
     if form.validate_on_submit():
         try:
-            saved = services.create_session(
+            saved = sessions.create_session(
                 forum.id, _session_fields(forum, form), staff_user_id=current_user.id
             )
         except ProgrammeError as error:
@@ -172,7 +172,7 @@ def _session_page(
         add_form=add_form or AddRoleForm(formdata=None, people=speakers.speaker_choices(forum.id)),
         edit_forms=edit_forms,
         overlaps=speakers.speaker_overlaps(session),
-        booked=services.booked_count(session.id),
+        booked=sessions.booked_count(session.id),
         registrations=speakers.registrations_of(session),
         remove_form=ButtonForm(),
     )
@@ -187,7 +187,7 @@ def edit_session(session_id: int) -> Page:
     form = _session_form(forum, session)
     if form.validate_on_submit():
         try:
-            saved = services.update_session(
+            saved = sessions.update_session(
                 session.id, _session_fields(forum, form), staff_user_id=current_user.id
             )
         except ProgrammeError as error:
@@ -208,7 +208,7 @@ def delete_session(session_id: int) -> Page:
     form = DeleteForm()
     if form.validate_on_submit():
         try:
-            services.delete_session(
+            sessions.delete_session(
                 session.id, confirm_booked=form.confirm.data, staff_user_id=current_user.id
             )
         except ProgrammeError as error:
@@ -216,7 +216,7 @@ def delete_session(session_id: int) -> Page:
         else:
             flash(_("The session is deleted."), "success")
             return redirect(url_for("program.admin_sessions"))
-    booked = services.booked_count(session_id)
+    booked = sessions.booked_count(session_id)
     return render_template(
         "program/admin/delete.html",
         form=form,

@@ -22,7 +22,7 @@ from maruf_reg.models import (
     SessionRole,
     Theme,
 )
-from maruf_reg.program.services import booked_count, booked_counts
+from maruf_reg.program.sessions import booked_count, booked_counts
 
 #: grid row of the room names; the first time line is the next one
 HEADER_ROWS = 1

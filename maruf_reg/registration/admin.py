@@ -21,7 +21,7 @@ from maruf_reg.extensions import db
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Category, Forum, RegistrationStatus, Role, RoleKind, Theme
-from maruf_reg.registration import importer, services, speakers
+from maruf_reg.registration import importer, lifecycle, listing, services, speakers
 from maruf_reg.registration.forms import (
     AdminEditForm,
     ConfirmForm,
@@ -51,12 +51,12 @@ def _is_admin() -> bool:
     return bool(current_user.has_role(Role.ADMIN))
 
 
-def _filters(form: FilterForm) -> services.Filters:
+def _filters(form: FilterForm) -> listing.Filters:
     def member(enum_cls: Any, value: str | None) -> Any:
         return enum_cls(value) if value in enum_cls._value2member_map_ else None
 
     theme = form.theme.data or ""
-    return services.Filters(
+    return listing.Filters(
         q=(form.q.data or "")[:200],
         category=member(Category, form.category.data),
         status=member(RegistrationStatus, form.status.data),
@@ -78,7 +78,7 @@ def admin_list() -> str:
     form.theme.choices = options(
         [("", _("All themes")), *((str(t.id), t.name(locale)) for t in themes)]
     )
-    page = services.search_registrations(
+    page = listing.search_registrations(
         forum.id, _filters(form), page=request.args.get("page", 1, type=int) or 1
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -95,7 +95,7 @@ def admin_list() -> str:
 @role_required(Role.DESK)
 def admin_detail(registration_id: int) -> str | Response:
     """One registration: details to correct, seats, speaking roles, actions and history."""
-    registration = services.registration_detail(registration_id)
+    registration = listing.registration_detail(registration_id)
     if registration is None:
         abort(404)
     person = registration.person
@@ -106,7 +106,7 @@ def admin_detail(registration_id: int) -> str | Response:
         del form.category
     if form.validate_on_submit():
         try:
-            changed = services.update_details(
+            changed = lifecycle.update_details(
                 registration.id,
                 person_details(form),
                 email=form.email.data,
@@ -128,7 +128,7 @@ def admin_detail(registration_id: int) -> str | Response:
         person=person,
         seats=sorted(registration.seats, key=lambda s: (s.session.starts_at, s.session_id)),
         roles=services.speaking_roles(registration),
-        history=services.audit_trail(registration),
+        history=listing.audit_trail(registration),
         confirm=ConfirmForm(),
         is_admin=_is_admin(),
     )
@@ -154,7 +154,7 @@ def admin_approve(registration_id: int) -> Response:
     """Confirm a pending registration; the person is told by mail."""
     return _action(
         registration_id,
-        lambda: services.approve(registration_id, staff_user_id=_staff_id()),
+        lambda: lifecycle.approve(registration_id, staff_user_id=_staff_id()),
         _("Approved. The person has been told by e-mail."),
     )
 
@@ -165,7 +165,7 @@ def admin_reject(registration_id: int) -> Response:
     """Turn down a pending registration."""
     return _action(
         registration_id,
-        lambda: services.reject(registration_id, staff_user_id=_staff_id()),
+        lambda: lifecycle.reject(registration_id, staff_user_id=_staff_id()),
         _("Rejected. The person has been told by e-mail."),
     )
 
@@ -176,7 +176,7 @@ def admin_cancel(registration_id: int) -> Response:
     """Cancel a registration; its seats go to the waitlists."""
     return _action(
         registration_id,
-        lambda: services.cancel(registration_id, actor="staff", staff_user_id=_staff_id()),
+        lambda: lifecycle.cancel(registration_id, actor="staff", staff_user_id=_staff_id()),
         _("Cancelled. The person has been told by e-mail."),
     )
 
@@ -187,7 +187,7 @@ def admin_reactivate(registration_id: int) -> Response:
     """Undo a cancellation."""
     return _action(
         registration_id,
-        lambda: services.reactivate(registration_id, actor="staff", staff_user_id=_staff_id()),
+        lambda: lifecycle.reactivate(registration_id, actor="staff", staff_user_id=_staff_id()),
         _("The registration is active again."),
     )
 
@@ -198,7 +198,7 @@ def admin_resend(registration_id: int) -> Response:
     """Send the person their personal link again."""
     return _action(
         registration_id,
-        lambda: services.resend(registration_id, staff_user_id=_staff_id()),
+        lambda: lifecycle.resend(registration_id, staff_user_id=_staff_id()),
         _("The personal link has been sent again."),
     )
 
@@ -207,7 +207,7 @@ def admin_resend(registration_id: int) -> Response:
 @role_required(Role.DESK)
 def admin_photo(registration_id: int) -> Response:
     """A speaker's photo, for organisers."""
-    registration = services.registration_detail(registration_id)
+    registration = listing.registration_detail(registration_id)
     if registration is None or not registration.person.photo:
         abort(404)
     response = Response(registration.person.photo, mimetype=registration.person.photo_type)
@@ -268,7 +268,7 @@ def admin_invitations() -> str | Response:
     form = InvitationForm()
     form.session.choices = options(
         (s.id, f"{session_when(s, forum, locale)} · {s.title(locale)}")
-        for s in services.forum_sessions(forum.id)
+        for s in listing.forum_sessions(forum.id)
     )
     if form.validate_on_submit():
         try:

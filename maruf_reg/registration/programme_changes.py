@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from maruf_reg import signals
+from maruf_reg.registration.lifecycle import fill_from_waitlist
 from maruf_reg.registration.mails import send_session_cancelled
-from maruf_reg.registration.services import fill_from_waitlist
 
 
 @signals.session_enlarged.connect

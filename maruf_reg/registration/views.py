@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -16,16 +15,14 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
-    make_response,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
-from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import FileStorage
@@ -35,14 +32,11 @@ from maruf_reg.caching import AppCache
 from maruf_reg.extensions import limiter
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
-from maruf_reg.models import Category, Forum, Registration, SeatStatus, Session
-from maruf_reg.registration import ical, seats, services, speakers
+from maruf_reg.models import Category, Forum, Session
+from maruf_reg.registration import listing, seats, services, signup, speakers
 from maruf_reg.registration.forms import (
     CATEGORY_LABELS,
-    ConfirmForm,
-    EditForm,
     ResendForm,
-    SessionsForm,
     SignUpForm,
     SpeakerForm,
     options,
@@ -87,7 +81,7 @@ def registration_when(session_: Session) -> str:
     return session_when(session_, session_.forum, locale_code())
 
 
-def _seat_error(form: Any, error: SeatError) -> None:
+def seat_error(form: Any, error: SeatError) -> None:
     locale = locale_code()
     if isinstance(error, SessionsOverlap):
         form.sessions.errors.append(
@@ -134,16 +128,16 @@ _signup_pages: AppCache[tuple[str, str], str] = AppCache(
 #: stands for the visitor's own CSRF token in a kept page
 _CSRF_SLOT = "\x00csrf\x00"
 #: the current forum's sign-up rules, kept as long (by FORUM_SLUG: one current forum per app)
-_sign_up_rules: AppCache[str, services.SignUpRules] = AppCache(
+_sign_up_rules: AppCache[str, signup.SignUpRules] = AppCache(
     "signup_rules", maxsize=4, ttl="SIGNUP_PAGE_SECONDS"
 )
 
 
-def _rules() -> services.SignUpRules:
+def _rules() -> signup.SignUpRules:
     key = current_app.config["FORUM_SLUG"]
     rules = _sign_up_rules.get(key)
     if rules is None:
-        rules = services.SignUpRules.of(_forum())
+        rules = signup.SignUpRules.of(_forum())
         _sign_up_rules.set(key, rules)
     return rules
 
@@ -153,7 +147,7 @@ def _sign_up_options(forum: Forum) -> list[SessionOption]:
     key = (forum.id, locale_code())
     options = _session_lists.get(key)
     if options is None:
-        options = _session_options(forum)
+        options = session_options(forum)
         _session_lists.set(key, options)
     return options
 
@@ -170,7 +164,7 @@ def _keep_sign_up_page(html: str) -> str:
     return html
 
 
-def _session_options(forum: Forum, held: Collection[int] = ()) -> list[SessionOption]:
+def session_options(forum: Forum, held: Collection[int] = ()) -> list[SessionOption]:
     """Sessions to choose from with their free seats (held ones included even if over).
 
     One query and plain formatting: the sign-up page is the busiest page of the site.
@@ -234,7 +228,7 @@ def register() -> str | BaseResponse:
         if form.website.data:
             # A bot filled the hidden field: answer as if all went well, keep nothing.
             return redirect(url_for("registration.sent"))
-        data = services.SignUp(
+        data = signup.SignUp(
             email=form.email.data,
             details=person_details(form),
             category=Category(form.category.data),
@@ -243,9 +237,9 @@ def register() -> str | BaseResponse:
             consent_photo=bool(form.consent_photo.data),
         )
         try:
-            services.sign_up(_rules(), data)
+            signup.sign_up(_rules(), data)
         except SeatError as error:
-            _seat_error(form, error)
+            seat_error(form, error)
         except services.CategoryNotAllowed:
             form.category.errors.append(_("Please choose one of the categories shown."))
         except services.InvalidEmail:
@@ -285,7 +279,7 @@ def resend() -> str | BaseResponse:
     form = ResendForm()
     if form.validate_on_submit():
         if not form.website.data:
-            services.send_link(forum.id, form.email.data)
+            signup.send_link(forum.id, form.email.data)
         flash(
             _(
                 "If %(email)s is registered, we have just sent its personal link there.",
@@ -300,156 +294,6 @@ def resend() -> str | BaseResponse:
 # --- the personal link -----------------------------------------------------------------------------
 
 
-def _registration(token: str) -> Registration:
-    registration = services.registration_by_token(token)
-    if registration is None:
-        abort(404)
-    # The page speaks the person's language, unless they switch (?lang= or the cookie).
-    g.person_locale = registration.person.language
-    return registration
-
-
-@bp.route("/r/<token>")
-def manage(token: str) -> str:
-    """The person's own page: details, sessions, badge, edit and cancel."""
-    registration = _registration(token)
-    return render_template(
-        "registration/manage.html",
-        registration=registration,
-        person=registration.person,
-        seats=sorted(registration.seats, key=lambda s: (s.session.starts_at, s.session_id)),
-        positions=seats.waitlist_positions(registration.seats),
-        roles=services.speaking_roles(registration),
-        confirm=ConfirmForm(),
-        token=token,
-    )
-
-
-@bp.route("/r/<token>/edit", methods=["GET", "POST"])
-def edit(token: str) -> str | BaseResponse:
-    """The person corrects their details."""
-    registration = _registration(token)
-    person = registration.person
-    form = EditForm(obj=person)
-    if not form.is_submitted():
-        form.consent_photo.data = registration.consent_photo_at is not None
-    if form.validate_on_submit():
-        services.update_details(
-            registration.id,
-            person_details(form),
-            consent_photo=bool(form.consent_photo.data),
-            actor="self",
-        )
-        # The next page speaks the language just chosen; so does this message.
-        with force_locale(form.language.data):
-            flash(_("Your details are saved."), "success")
-        return redirect(url_for("registration.manage", token=token))
-    return render_template(
-        "registration/edit.html", form=form, registration=registration, token=token
-    )
-
-
-@bp.route("/r/<token>/sessions", methods=["GET", "POST"])
-def sessions(token: str) -> str | BaseResponse:
-    """The person chooses sessions again: new seats, freed seats, waitlists."""
-    registration = _registration(token)
-    if not registration.is_active:
-        flash(_("A cancelled registration has no seats."), "error")
-        return redirect(url_for("registration.manage", token=token))
-    held = {seat.session_id: seat for seat in registration.seats}
-    form = SessionsForm()
-    if not form.is_submitted():
-        form.sessions.data = sorted(held)
-    if form.validate_on_submit():
-        try:
-            changes = services.change_sessions(
-                registration.id, form.sessions.data or [], actor="self"
-            )
-        except SeatError as error:
-            _seat_error(form, error)
-        except services.WrongStatus:
-            abort(409)
-        else:
-            if changes.waitlisted:
-                flash(
-                    _(
-                        "Your sessions are saved. Some are full: you are on their waitlist, "
-                        "and we will write to you if a seat becomes free."
-                    ),
-                    "warning",
-                )
-            else:
-                flash(_("Your sessions are saved."), "success")
-            return redirect(url_for("registration.manage", token=token))
-    return render_template(
-        "registration/sessions.html",
-        form=form,
-        options=_session_options(registration.forum, set(held)),
-        held={sid: seat.status == SeatStatus.BOOKED for sid, seat in held.items()},
-        registration=registration,
-        token=token,
-    )
-
-
-@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
-def cancel(token: str) -> str | BaseResponse:
-    """The person cancels their registration (after confirming)."""
-    registration = _registration(token)
-    form = ConfirmForm()
-    if not registration.is_active:
-        return redirect(url_for("registration.manage", token=token))
-    if form.validate_on_submit():
-        with contextlib.suppress(services.WrongStatus):
-            services.cancel(registration.id, actor="self")
-        flash(_("Your registration is cancelled. Your seats are given to others."), "success")
-        return redirect(url_for("registration.manage", token=token))
-    return render_template(
-        "registration/cancel.html", form=form, registration=registration, token=token
-    )
-
-
-@bp.route("/r/<token>/reactivate", methods=["POST"])
-def reactivate(token: str) -> BaseResponse:
-    """A person who cancelled registers again (no seats: they choose sessions anew)."""
-    registration = _registration(token)
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.reactivate(registration.id, actor="self")
-        except services.WrongStatus:
-            pass
-        else:
-            flash(_("You are registered again."), "success")
-    return redirect(url_for("registration.manage", token=token))
-
-
-@bp.route("/r/<token>/programme.ics")
-def programme_ics(token: str) -> Response:
-    """The person's sessions (booked, waitlisted, speaking) as a calendar file."""
-    registration = _registration(token)
-    locale = locale_code()
-    notes = {
-        SeatStatus.BOOKED: _("You have a seat."),
-        SeatStatus.WAITLISTED: _("You are on the waitlist."),
-    }
-    events = {
-        seat.session_id: ical.Event(seat.session, notes[seat.status]) for seat in registration.seats
-    }
-    for role in services.speaking_roles(registration):
-        events[role.session_id] = ical.Event(role.session, _("You speak in this session."))
-    body = ical.calendar(
-        registration.forum,
-        sorted(events.values(), key=lambda e: e.session.starts_at),
-        locale=locale,
-        host=request.host.split(":")[0] or "maruf-reg",
-    )
-    response = make_response(body)
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{registration.forum.slug}-programme.ics"'
-    )
-    return response
-
-
 # --- speakers ----------------------------------------------------------------------------------
 
 
@@ -462,7 +306,7 @@ def speaker_register() -> str | BaseResponse:
         abort(404)
     if invitation.accepted_at is not None:
         return render_template("registration/speaker_done.html", invitation=invitation)
-    person = services.person_by_email(invitation.email)
+    person = listing.person_by_email(invitation.email)
     form = SpeakerForm(obj=person)
     if not form.is_submitted():
         form.given_name.data = form.given_name.data or invitation.given_name

@@ -15,8 +15,9 @@ from weasyprint import HTML
 
 from maruf_reg.extensions import db
 from maruf_reg.models import Forum, Registration
-from maruf_reg.reports import attendance, presenters
-from maruf_reg.reports.attendance import Certificate, SessionReport
+from maruf_reg.reports import certificates, presenters
+from maruf_reg.reports.attendance import SessionReport
+from maruf_reg.reports.certificates import Certificate
 from maruf_reg.reports.files import replacing
 
 #: Certificates per WeasyPrint document in a batch: a long document lays out ever slower
@@ -110,7 +111,7 @@ def write_certificates(
     """Every certificate of the forum (people admitted to at least one session) in one PDF at `out`,
     written through a temporary file: `out` is complete or untouched. Returns how many."""
     now = now or datetime.now(UTC)
-    ids = attendance.registrations_with_attendance(forum.id)
+    ids = certificates.registrations_with_attendance(forum.id)
     if not ids:
         raise DocumentError(
             "nobody was scanned into a session yet: there is no certificate to print"
@@ -123,7 +124,7 @@ def write_certificates(
             for registration_id in ids[start : start + CHUNK]:
                 registration = db.session.get(Registration, registration_id)
                 assert registration is not None
-                certificate = attendance.certificate(registration, now=now, any_time=True)
+                certificate = certificates.certificate(registration, now=now, any_time=True)
                 sections.append(_certificate_section(certificate, now=now))
             writer.append(BytesIO(_pdf(_certificates_document(sections, forum))))
             progress(min(start + CHUNK, len(ids)), len(ids))

@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from maruf_reg.countries import country_name
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Category
-from maruf_reg.reports.attendance import Breakdown, SessionReport, ThemeFigures
+from maruf_reg.reports.attendance import Breakdown, SessionReport
+from maruf_reg.reports.by_theme import ThemeFigures
 from maruf_reg.reports.charts import BarRow, Chart, Series, bars, columns
 from maruf_reg.reports.labels import CATEGORIES, CATEGORY_COLOURS
 from maruf_reg.reports.services import Dashboard

@@ -23,8 +23,19 @@ from maruf_reg.auth.access import admin_required
 from maruf_reg.forum import current_forum, default_day, forum_days, is_running
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Forum, Registration, utcnow
-from maruf_reg.reports import attendance, documents, exports, labels, presenters, services
-from maruf_reg.reports.attendance import CertificateState, SessionSort, ThemeSort
+from maruf_reg.reports import (
+    attendance,
+    by_theme,
+    certificates,
+    documents,
+    exports,
+    labels,
+    presenters,
+    services,
+)
+from maruf_reg.reports.attendance import SessionSort
+from maruf_reg.reports.by_theme import ThemeSort
+from maruf_reg.reports.certificates import CertificateState
 from maruf_reg.reports.forms import DayForm, ReportFilterForm
 
 bp = Blueprint("reports", __name__, cli_group=None)
@@ -42,7 +53,7 @@ def report_labels() -> dict[str, Any]:
 
 
 def _certificate_ready(registration: Registration) -> bool:
-    return attendance.certificate(registration, now=utcnow()).state == CertificateState.READY
+    return certificates.certificate(registration, now=utcnow()).state == CertificateState.READY
 
 
 @bp.app_context_processor
@@ -68,7 +79,7 @@ def _filters(forum: Forum) -> ReportFilterForm:
     form = ReportFilterForm(
         formdata=request.args,
         days=forum_days(forum),
-        themes=attendance.themes(forum),
+        themes=certificates.themes(forum),
         locale=locale_code(),
     )
     form.validate()
@@ -177,9 +188,9 @@ def themes() -> Any:
         return _no_forum()
     form = _filters(forum)
     key, descending = _sort(ThemeSort, ThemeSort.NAME)
-    rows = attendance.theme_figures(forum, day=form.chosen_day, theme_id=form.chosen_theme)
+    rows = by_theme.theme_figures(forum, day=form.chosen_day, theme_id=form.chosen_theme)
     if key != ThemeSort.NAME or descending:
-        rows = attendance.sort_themes(rows, key, descending=descending, locale=locale_code())
+        rows = by_theme.sort_themes(rows, key, descending=descending, locale=locale_code())
     return render_template(
         "reports/themes.html",
         rows=rows,
@@ -199,7 +210,7 @@ def theme(theme_id: int) -> Any:
     if forum is None:
         return _no_forum()
     form = _filters(forum)
-    found = attendance.theme_figures(forum, day=form.chosen_day, theme_id=theme_id)
+    found = by_theme.theme_figures(forum, day=form.chosen_day, theme_id=theme_id)
     if not found:
         abort(404)
     figures = found[0]
@@ -271,7 +282,7 @@ def certificate(token: str) -> Any:
     if registration is None:
         abort(404)
     now = datetime.now(UTC)
-    found = attendance.certificate(registration, now=now)
+    found = certificates.certificate(registration, now=now)
     # The page speaks the person's language unless they switched (i18n.select_locale).
     g.person_locale = documents.person_locale(found.person.language)
     if found.state == CertificateState.READY:

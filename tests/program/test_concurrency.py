@@ -18,7 +18,7 @@ from sqlalchemy import select
 from maruf_reg.database import write_intent
 from maruf_reg.extensions import db
 from maruf_reg.models import Role, Session, SessionKind
-from maruf_reg.program import services
+from maruf_reg.program import sessions
 from maruf_reg.program.rules import ProgrammeError
 from tests.conftest import csrf_from, forum_time
 
@@ -36,7 +36,7 @@ def test_concurrent_services_let_one_session_into_a_room(app, programme):
 
     def attempt(n: int) -> None:
         start = forum_time(1, 14) + timedelta(minutes=5 * n)
-        wanted = services.SessionFields(
+        wanted = sessions.SessionFields(
             kind=SessionKind.WORKSHOP,
             title_tr=f"Atölye {n}",
             title_en=f"Workshop {n}",
@@ -47,7 +47,7 @@ def test_concurrent_services_let_one_session_into_a_room(app, programme):
         with app.app_context(), write_intent():
             barrier.wait()
             try:
-                services.create_session(programme.forum.id, wanted, staff_user_id=None)
+                sessions.create_session(programme.forum.id, wanted, staff_user_id=None)
                 outcomes.append("saved")
             except ProgrammeError:
                 outcomes.append("refused")

@@ -25,7 +25,7 @@ from maruf_reg.models import (
     SessionRole,
     Theme,
 )
-from maruf_reg.program import services, speakers
+from maruf_reg.program import services, sessions, speakers
 from maruf_reg.program.rules import ProgrammeError, SessionHasBookings, ThemeInUse
 from maruf_reg.program.speakers import PersonFields, RegistrationChange
 from tests.conftest import forum_time
@@ -33,7 +33,7 @@ from tests.conftest import forum_time
 
 def fields(programme, **values):
     """A valid session in the workshop room on the first afternoon, changed by `values`."""
-    base = services.SessionFields(
+    base = sessions.SessionFields(
         kind=SessionKind.WORKSHOP,
         title_tr="Atölye: Dirençli Mahalleler",
         title_en="Workshop: Resilient Neighbourhoods",
@@ -51,7 +51,7 @@ def sessions_now():
 
 def test_a_session_takes_the_rooms_capacity_and_is_audited(ctx, programme, make_staff):
     staff = make_staff()
-    saved = services.create_session(programme.forum.id, fields(programme), staff_user_id=staff.id)
+    saved = sessions.create_session(programme.forum.id, fields(programme), staff_user_id=staff.id)
     assert saved.session.capacity == 30
     assert saved.overlaps == [] and saved.room_capacity is None
     entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "session.create")).one()
@@ -79,7 +79,7 @@ def test_a_session_takes_the_rooms_capacity_and_is_audited(ctx, programme, make_
 def test_bad_sessions_are_refused_and_nothing_is_written(ctx, programme, change, field):
     before = [s.id for s in sessions_now()]
     with pytest.raises(ProgrammeError) as refused:
-        services.create_session(programme.forum.id, fields(programme, **change), staff_user_id=None)
+        sessions.create_session(programme.forum.id, fields(programme, **change), staff_user_id=None)
     assert refused.value.field == field
     assert [s.id for s in sessions_now()] == before
     assert db.session.scalars(select(AuditLog)).all() == []
@@ -87,7 +87,7 @@ def test_bad_sessions_are_refused_and_nothing_is_written(ctx, programme, change,
 
 def test_a_session_may_end_at_midnight_after_the_last_day(ctx, programme):
     late = fields(programme, starts_at=forum_time(2, 22), ends_at=forum_time(3, 0))
-    assert services.create_session(programme.forum.id, late, staff_user_id=None).session.id
+    assert sessions.create_session(programme.forum.id, late, staff_user_id=None).session.id
 
 
 def test_themes_and_rooms_of_another_forum_are_unknown(
@@ -100,7 +100,7 @@ def test_themes_and_rooms_of_another_forum_are_unknown(
         ({"room_id": foreign_room.id}, "room_id"),
     ):
         with pytest.raises(ProgrammeError) as refused:
-            services.create_session(
+            sessions.create_session(
                 programme.forum.id, fields(programme, **change), staff_user_id=None
             )
         assert refused.value.field == field
@@ -115,15 +115,15 @@ def test_two_sessions_may_not_share_a_room_at_overlapping_times(ctx, programme):
         ends_at=forum_time(0, 13),
     )
     with pytest.raises(ProgrammeError, match="Salon A") as refused:
-        services.create_session(programme.forum.id, clash, staff_user_id=None)
+        sessions.create_session(programme.forum.id, clash, staff_user_id=None)
     assert refused.value.field == "room_id"
     inside = replace(clash, starts_at=forum_time(0, 11, 15), ends_at=forum_time(0, 11, 45))
     with pytest.raises(ProgrammeError):
-        services.create_session(programme.forum.id, inside, staff_user_id=None)
+        sessions.create_session(programme.forum.id, inside, staff_user_id=None)
     # Back to back is fine; so is the same time in another room.
     after = replace(clash, starts_at=forum_time(0, 12, 30), ends_at=forum_time(0, 13, 30))
-    services.create_session(programme.forum.id, after, staff_user_id=None)
-    services.create_session(
+    sessions.create_session(programme.forum.id, after, staff_user_id=None)
+    sessions.create_session(
         programme.forum.id,
         fields(programme, starts_at=forum_time(0, 11), ends_at=forum_time(0, 12, 30)),
         staff_user_id=None,
@@ -132,7 +132,7 @@ def test_two_sessions_may_not_share_a_room_at_overlapping_times(ctx, programme):
 
 
 def test_moving_a_session_onto_another_is_refused_and_leaves_it_as_it_was(ctx, programme):
-    other = services.create_session(
+    other = sessions.create_session(
         programme.forum.id, fields(programme), staff_user_id=None
     ).session
     moved = fields(
@@ -142,12 +142,12 @@ def test_moving_a_session_onto_another_is_refused_and_leaves_it_as_it_was(ctx, p
         ends_at=forum_time(0, 13),
     )
     with pytest.raises(ProgrammeError):
-        services.update_session(other.id, moved, staff_user_id=None)
+        sessions.update_session(other.id, moved, staff_user_id=None)
     db.session.expire_all()
     again = db.session.get(Session, other.id)
     assert (again.room_id, again.starts_at) == (programme.workshop_room.id, forum_time(0, 14))
     # A session does not clash with itself when it is saved again.
-    services.update_session(
+    sessions.update_session(
         programme.panel.id,
         fields(
             programme,
@@ -160,7 +160,7 @@ def test_moving_a_session_onto_another_is_refused_and_leaves_it_as_it_was(ctx, p
 
 
 def test_more_places_than_the_room_has_is_a_warning_not_a_refusal(ctx, programme):
-    saved = services.create_session(
+    saved = sessions.create_session(
         programme.forum.id, fields(programme, capacity=45), staff_user_id=None
     )
     assert saved.session.capacity == 45
@@ -185,10 +185,10 @@ def test_capacity_cannot_drop_below_the_booked_seats(ctx, programme, make_regist
         ends_at=forum_time(0, 12, 30),
     )
     with pytest.raises(ProgrammeError, match="3") as refused:
-        services.update_session(programme.panel.id, replace(panel, capacity=2), staff_user_id=None)
+        sessions.update_session(programme.panel.id, replace(panel, capacity=2), staff_user_id=None)
     assert refused.value.field == "capacity"
     assert (
-        services.update_session(
+        sessions.update_session(
             programme.panel.id, replace(panel, capacity=3), staff_user_id=None
         ).session.capacity
         == 3
@@ -206,10 +206,10 @@ def test_a_session_with_booked_seats_is_deleted_only_when_confirmed(
     )
     db.session.commit()
     with pytest.raises(SessionHasBookings) as refused:
-        services.delete_session(programme.panel.id, confirm_booked=False, staff_user_id=None)
+        sessions.delete_session(programme.panel.id, confirm_booked=False, staff_user_id=None)
     assert refused.value.booked == 1
     assert db.session.get(Session, programme.panel.id) is not None
-    assert services.delete_session(programme.panel.id, confirm_booked=True, staff_user_id=None) == 1
+    assert sessions.delete_session(programme.panel.id, confirm_booked=True, staff_user_id=None) == 1
     assert db.session.get(Session, programme.panel.id) is None
     assert db.session.scalars(select(Seat)).all() == []
     entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "session.delete")).one()

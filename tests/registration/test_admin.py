@@ -17,7 +17,7 @@ from maruf_reg.models import (
     SeatStatus,
 )
 from maruf_reg.personal_links import new_token
-from maruf_reg.registration import services
+from maruf_reg.registration import lifecycle
 from maruf_reg.text import search_key
 from tests.conftest import csrf_from
 from tests.registration.conftest import rows
@@ -73,7 +73,7 @@ def test_filters_by_category_status_theme_and_country(
     seated = make_registration(programme.forum, make_person(given_name="Seated", country="TR"))
     make_registration(programme.forum, make_person(given_name="Nobody", country="TR"))
     with app.app_context():
-        services.change_sessions(seated.id, [programme.morning.id])  # a session of the theme
+        lifecycle.change_sessions(seated.id, [programme.morning.id])  # a session of the theme
     login("admin")
     everyone = ["Pressa", "Seated", "Nobody"]
 
@@ -207,7 +207,7 @@ def test_an_organiser_changes_the_category_cancels_and_resends(
 ):
     registration = make_registration(programme.forum)
     with app.app_context():
-        services.change_sessions(registration.id, [programme.afternoon.id])
+        lifecycle.change_sessions(registration.id, [programme.afternoon.id])
     admin = login("admin")
     url = f"/admin/registrations/{registration.id}"
     page = client.get(url).get_data(as_text=True)

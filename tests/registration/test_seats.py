@@ -17,7 +17,8 @@ from maruf_reg.models import (
     SeatStatus,
     Session,
 )
-from maruf_reg.registration import services
+from maruf_reg.personal_links import new_token
+from maruf_reg.registration import lifecycle, services
 from maruf_reg.registration.seats import SessionNotBookable, SessionsOverlap, check_overlaps
 from tests.conftest import forum_time
 from tests.registration.conftest import Browser, rows, signup_fields
@@ -52,7 +53,7 @@ def test_fifty_concurrent_sign_ups_for_the_last_ten_seats_book_exactly_ten(
                 person=person,
                 category="participant",
                 status=RegistrationStatus.CONFIRMED,
-                manage_token=services.new_token(),
+                manage_token=new_token(),
             )
             registration.seats.append(Seat(session_id=session.id, status=SeatStatus.BOOKED))
             db.session.add(registration)
@@ -87,16 +88,16 @@ def test_the_waitlist_is_served_first_come_first_served(app, make_registration, 
     ids = [make_registration(programme.forum).id for _ in range(5)]
     with app.app_context():
         for registration_id in ids:
-            services.change_sessions(registration_id, [session.id])
+            lifecycle.change_sessions(registration_id, [session.id])
     seats = seats_of(app, session.id)
     assert [s.registration_id for s in seats] == ids
     assert [s.status for s in seats] == [SeatStatus.BOOKED] * 2 + [SeatStatus.WAITLISTED] * 3
 
     with app.app_context():
-        changes = services.change_sessions(ids[0], [])
+        changes = lifecycle.change_sessions(ids[0], [])
     assert changes.promoted == [(ids[2], session.id)]
     with app.app_context():
-        services.cancel(ids[1])
+        lifecycle.cancel(ids[1])
     statuses = {s.registration_id: s.status for s in seats_of(app, session.id)}
     assert statuses == {
         ids[2]: SeatStatus.BOOKED,
@@ -111,10 +112,10 @@ def test_keeping_a_session_keeps_the_place_on_its_waitlist(app, make_registratio
     ids = [make_registration(programme.forum).id for _ in range(4)]
     with app.app_context():
         for registration_id in ids:
-            services.change_sessions(registration_id, [session.id])
+            lifecycle.change_sessions(registration_id, [session.id])
         # The third adds a morning session but keeps the afternoon: still first in line.
-        services.change_sessions(ids[2], [session.id, programme.morning.id])
-        services.change_sessions(ids[0], [])
+        lifecycle.change_sessions(ids[2], [session.id, programme.morning.id])
+        lifecycle.change_sessions(ids[0], [])
     statuses = {s.registration_id: s.status for s in seats_of(app, session.id)}
     assert statuses[ids[2]] == SeatStatus.BOOKED
     assert statuses[ids[3]] == SeatStatus.WAITLISTED
@@ -127,8 +128,8 @@ def test_a_rejected_registration_frees_its_seats(app, make_registration, make_st
     third = make_registration(programme.forum)
     with app.app_context():
         for registration in (first, second, third):
-            services.change_sessions(registration.id, [programme.afternoon.id])
-        services.reject(first.id, staff_user_id=staff.id)
+            lifecycle.change_sessions(registration.id, [programme.afternoon.id])
+        lifecycle.reject(first.id, staff_user_id=staff.id)
     statuses = {s.registration_id: s.status for s in seats_of(app, programme.afternoon.id)}
     assert statuses == {second.id: SeatStatus.BOOKED, third.id: SeatStatus.BOOKED}
 
@@ -136,9 +137,9 @@ def test_a_rejected_registration_frees_its_seats(app, make_registration, make_st
 def test_overlaps_count_waitlisted_seats_too(app, make_registration, programme):
     registration = make_registration(programme.forum)
     with app.app_context():
-        services.change_sessions(registration.id, [programme.morning.id])
+        lifecycle.change_sessions(registration.id, [programme.morning.id])
         with pytest.raises(SessionsOverlap):
-            services.change_sessions(
+            lifecycle.change_sessions(
                 registration.id, [programme.morning.id, programme.morning_clash.id]
             )
     assert [s.session_id for s in rows(app, select(Seat))] == [programme.morning.id]
@@ -166,7 +167,7 @@ def test_sessions_without_booking_or_over_cannot_be_booked(
     with app.app_context():
         for session_id in (programme.open_plenary.id, past.id, 999_999):
             with pytest.raises(SessionNotBookable):
-                services.change_sessions(registration.id, [session_id])
+                lifecycle.change_sessions(registration.id, [session_id])
     assert rows(app, select(Seat)) == []
 
 
@@ -176,27 +177,27 @@ def test_another_forums_session_cannot_be_booked(
     other = make_session(make_forum())
     registration = make_registration(programme.forum)
     with app.app_context(), pytest.raises(SessionNotBookable):
-        services.change_sessions(registration.id, [other.id])
+        lifecycle.change_sessions(registration.id, [other.id])
 
 
 def test_a_cancelled_registration_books_nothing(app, make_registration, programme):
     registration = make_registration(programme.forum, status=RegistrationStatus.CANCELLED)
     with app.app_context(), pytest.raises(services.WrongStatus):
-        services.change_sessions(registration.id, [programme.morning.id])
+        lifecycle.change_sessions(registration.id, [programme.morning.id])
 
 
 def test_a_bigger_room_gives_seats_to_the_waitlist(app, make_registration, make_staff, programme):
     """The organiser raises the session's capacity in the programme: the waitlist moves up."""
-    from maruf_reg.program import services as programme_services
+    from maruf_reg.program import sessions as programme_sessions
 
     session = programme.afternoon  # capacity 2
     ids = [make_registration(programme.forum).id for _ in range(5)]
     organiser = make_staff()
     with app.app_context():
         for registration_id in ids:
-            services.change_sessions(registration_id, [session.id])
+            lifecycle.change_sessions(registration_id, [session.id])
         row = db.session.get(Session, session.id)
-        wider = programme_services.SessionFields(
+        wider = programme_sessions.SessionFields(
             kind=row.kind,
             title_tr=row.title_tr,
             title_en=row.title_en,
@@ -207,7 +208,7 @@ def test_a_bigger_room_gives_seats_to_the_waitlist(app, make_registration, make_
             capacity=4,
             needs_booking=True,
         )
-        programme_services.update_session(session.id, wider, staff_user_id=organiser.id)
+        programme_sessions.update_session(session.id, wider, staff_user_id=organiser.id)
     promoted = [
         (seat.registration_id, seat.session_id)
         for seat in seats_of(app, session.id)

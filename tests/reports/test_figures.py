@@ -9,8 +9,9 @@ import pytest
 
 from maruf_reg.forum import day_bounds
 from maruf_reg.models import Category, RegistrationStatus
-from maruf_reg.reports import attendance, services
-from maruf_reg.reports.attendance import SessionSort, Tally, ThemeSort
+from maruf_reg.reports import attendance, by_theme, services
+from maruf_reg.reports.attendance import SessionSort, Tally
+from maruf_reg.reports.by_theme import ThemeSort
 from maruf_reg.reports.services import ReportError
 
 
@@ -88,7 +89,7 @@ def test_a_session_of_another_forum_is_not_reported(app, scenario, make_forum, m
 
 def test_themes_roll_their_sessions_up(app, scenario):
     with app.app_context():
-        themes = {t.slug: t for t in attendance.theme_figures(scenario.forum)}
+        themes = {t.slug: t for t in by_theme.theme_figures(scenario.forum)}
     t1, t2 = themes["migration"], themes["resilience"]
     assert len(t1.sessions) == 2
     assert (t1.capacity, t1.booked, t1.waitlisted, t1.attended) == (7, 6, 1, 7)
@@ -100,7 +101,7 @@ def test_themes_roll_their_sessions_up(app, scenario):
 
 def test_theme_breakdown_counts_a_person_once_per_session(app, scenario):
     with app.app_context():
-        t1 = attendance.theme_figures(scenario.forum, theme_id=scenario.themes["t1"].id)[0]
+        t1 = by_theme.theme_figures(scenario.forum, theme_id=scenario.themes["t1"].id)[0]
         result = attendance.breakdown(scenario.forum, [s.id for s in t1.sessions])
     assert _tallies(result.by_category) == {
         Category.PARTICIPANT: (5, 0, 4, 1, 0),
@@ -117,7 +118,7 @@ def test_filters_by_day_and_theme(app, scenario):
             scenario.forum, day=date.fromordinal(scenario.start.toordinal() + 1)
         )
         t2 = attendance.session_figures(scenario.forum, theme_id=scenario.themes["t2"].id)
-        t1_day0 = attendance.theme_figures(scenario.forum, day=scenario.start)
+        t1_day0 = by_theme.theme_figures(scenario.forum, day=scenario.start)
     assert {s.title_en for s in day0} == {"Migration panel", "Closing talk"}
     assert [(s.title_en, s.attended, s.peak) for s in day1] == [("Resilience workshop", 3, 3)]
     assert [s.title_en for s in t2] == ["Closing talk"]
@@ -144,10 +145,10 @@ def test_sessions_sort_by_any_column(app, scenario, key, descending, titles):
 
 def test_themes_sort(app, scenario):
     with app.app_context():
-        rows = attendance.theme_figures(scenario.forum)
-    by_people = attendance.sort_themes(rows, ThemeSort.PEOPLE, descending=True, locale="en")
+        rows = by_theme.theme_figures(scenario.forum)
+    by_people = by_theme.sort_themes(rows, ThemeSort.PEOPLE, descending=True, locale="en")
     assert [t.slug for t in by_people] == ["migration", "resilience"]
-    by_name = attendance.sort_themes(rows, ThemeSort.NAME, descending=True, locale="tr")
+    by_name = by_theme.sort_themes(rows, ThemeSort.NAME, descending=True, locale="tr")
     assert [t.slug for t in by_name] == ["migration", "resilience"]  # Göç… after Dirençlilik
 
 
@@ -233,7 +234,7 @@ def test_an_empty_forum_is_all_zeros(app, forum):
     with app.app_context():
         figures = services.dashboard(forum, now=day_bounds(forum, forum.starts_on)[0])
         sessions = attendance.session_figures(forum)
-        themes = attendance.theme_figures(forum)
+        themes = by_theme.theme_figures(forum)
     assert (figures.total, figures.country_count, figures.signups, figures.countries) == (
         0,
         0,

@@ -1,0 +1,116 @@
+"""Certificates of attendance: the sessions a person was scanned into, and when a certificate
+may be given (once the forum's last session has ended, so that it never changes afterwards)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from maruf_reg.extensions import db
+from maruf_reg.forum import day_bounds
+from maruf_reg.models import (
+    CheckInPoint,
+    Forum,
+    Outcome,
+    Person,
+    Registration,
+    Scan,
+    Session,
+    Theme,
+)
+from maruf_reg.reports.attendance import session_points
+
+
+def attended_sessions(registration_id: int) -> list[Session]:
+    """The sessions a registration was admitted to (at a point of the session), in programme order."""
+    admitted = (
+        select(CheckInPoint.session_id)
+        .join(Scan, Scan.point_id == CheckInPoint.id)
+        .where(
+            Scan.registration_id == registration_id,
+            Scan.outcome == Outcome.ADMITTED,
+            CheckInPoint.session_id.is_not(None),
+        )
+    )
+    return list(
+        db.session.scalars(
+            select(Session).where(Session.id.in_(admitted)).order_by(Session.starts_at, Session.id)
+        ).all()
+    )
+
+
+def forum_ends_at(forum: Forum) -> datetime:
+    """When the forum is over: its last session's end, or midnight after its last day without one."""
+    last = db.session.scalar(select(func.max(Session.ends_at)).where(Session.forum_id == forum.id))
+    return last or day_bounds(forum, forum.ends_on)[1]
+
+
+def registrations_with_attendance(forum_id: int) -> list[int]:
+    """Ids of the forum's registrations admitted to at least one session, in id order."""
+    return [
+        rid
+        for rid in db.session.scalars(
+            select(Scan.registration_id)
+            .distinct()
+            .where(
+                Scan.point_id.in_(session_points(forum_id)),
+                Scan.outcome == Outcome.ADMITTED,
+                Scan.registration_id.is_not(None),
+            )
+            .order_by(Scan.registration_id)
+        ).all()
+        if rid is not None
+    ]
+
+
+def themes(forum: Forum) -> list[Theme]:
+    """The forum's themes in programme order (for filters)."""
+    return list(
+        db.session.scalars(
+            select(Theme).where(Theme.forum_id == forum.id).order_by(Theme.position, Theme.id)
+        ).all()
+    )
+
+
+class CertificateState(enum.StrEnum):
+    #: the forum is not over yet
+    NOT_YET = "not_yet"
+    #: the person was admitted to no session
+    NOTHING = "nothing"
+    READY = "ready"
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """What a certificate of attendance says, and whether it may be given yet."""
+
+    registration: Registration
+    person: Person
+    forum: Forum
+    sessions: list[Session]
+    #: when the forum is over: the end of its last session
+    available_from: datetime
+    state: CertificateState
+
+
+def certificate(
+    registration: Registration, *, now: datetime, any_time: bool = False
+) -> Certificate:
+    """A registration's certificate: its sessions attended, and whether it may be downloaded now.
+
+    It may once the forum is over (its last session has ended: a certificate then never changes);
+    `any_time` lets organisers print one earlier.
+    """
+    forum = registration.forum
+    sessions = attended_sessions(registration.id)
+    available_from = forum_ends_at(forum)
+    if not any_time and now < available_from:
+        state = CertificateState.NOT_YET
+    elif not sessions:
+        state = CertificateState.NOTHING
+    else:
+        state = CertificateState.READY
+    return Certificate(registration, registration.person, forum, sessions, available_from, state)
