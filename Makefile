@@ -7,6 +7,8 @@ FLASK := $(VENV)/bin/flask --app maruf_reg
 HOST ?= 127.0.0.1
 PORT ?= 5000
 INSTANCE := $(or $(MARUF_INSTANCE_PATH),instance)
+# Mail links use the address `make run` serves on when MARUF_BASE_URL is not set.
+SERVED_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),$(shell hostname -f 2>/dev/null || hostname),$(HOST))
 
 .PHONY: run test lint typecheck pytest translations messages worker clean
 
@@ -21,6 +23,7 @@ translations: $(VENV)/.installed
 messages: $(VENV)/.installed
 	$(PY) scripts/i18n.py extract
 
+run: export MARUF_SERVED_URL := http://$(SERVED_HOST):$(PORT)
 run: $(VENV)/.installed translations
 	@scripts/system-deps install
 	@scripts/new-instance-config
@@ -30,7 +33,8 @@ run: $(VENV)/.installed translations
 	@echo "MARUF-Reg is at http://$(HOST):$(PORT)/  — staff log in at http://$(HOST):$(PORT)/login with:"
 	@cat $(INSTANCE)/demo-logins.txt 2>/dev/null || echo "  (your own staff users: flask --app maruf_reg create-user EMAIL --role admin)"
 	@echo
-	@trap 'kill 0' INT TERM EXIT; $(FLASK) worker & $(FLASK) run --host $(HOST) --port $(PORT)
+	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 worker: $(VENV)/.installed
 	$(FLASK) worker

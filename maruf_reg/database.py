@@ -9,26 +9,53 @@ PostgreSQL needs none of this; services take row locks (`with_for_update`) where
 Writers queue on a lock file beside the database (`flock`) before they ask SQLite for its write
 lock. SQLite's own wait sleeps 1, 2, 5, 10 … ms between tries, so two busy app processes would
 idle milliseconds at every clash; the kernel wakes the next writer the moment the lock is free.
+
+The wait is bounded (`WRITE_LOCK_TIMEOUT` seconds): a writer that cannot have the lock in time
+raises `WriteLockTimeout`, which a request answers with 503 and `Retry-After` (web.py) instead of
+hanging. `flock` itself has no time limit, so a contended lock is waited for in a helper thread:
+the kernel still wakes it at once, and a waiter that gives up leaves the thread to take the lock
+on a file of its own and let go of it straight away. PostgreSQL gets the same bound as its
+`lock_timeout` (row locks, advisory locks); `init-db` waits without one.
+
+So that work which needs no database never holds the lock, slow steps (hashing a password, parsing
+an import, rendering) run after `end_reading()` and before the first write.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask, request
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 
 from maruf_reg.extensions import db
 
 _write_intent: ContextVar[bool] = ContextVar("maruf_write_intent", default=False)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SQLITE_BUSY_TIMEOUT_S = 30
+#: PostgreSQL's SQLSTATE for a lock wait that ran out of `lock_timeout`, and for a full disk
+_PG_LOCK_NOT_AVAILABLE = "55P03"
+_PG_DISK_FULL = "53100"
+
+
+class WriteLockTimeout(Exception):
+    """The database's write lock could not be had within WRITE_LOCK_TIMEOUT seconds."""
+
+
+def end_reading() -> None:
+    """End the session's transaction if it has only read: SQLite's write lock (taken by the first
+    query of a POST) is let go before slow work that needs no database."""
+    session = db.session()
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()
 
 
 @contextlib.contextmanager
@@ -39,13 +66,35 @@ def write_intent() -> Iterator[None]:
     the write lock later (a rendered badge, a request's first look-ups).
     """
     token = _write_intent.set(True)
-    session = db.session()
-    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
-        session.commit()
+    end_reading()
     try:
         yield
     finally:
         _write_intent.reset(token)
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    """A write that gave up waiting for a lock (either engine): the request may be tried again."""
+    if isinstance(error, WriteLockTimeout):
+        return True
+    if isinstance(error, OperationalError):
+        original = error.orig
+        if isinstance(original, sqlite3.OperationalError):
+            return "database is locked" in str(original)
+        return getattr(original, "sqlstate", None) == _PG_LOCK_NOT_AVAILABLE
+    return False
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """The disk (of the database, or of a file being written) is full."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return True
+    if isinstance(error, OperationalError):
+        original = error.orig
+        if isinstance(original, sqlite3.OperationalError):
+            return "database or disk is full" in str(original)
+        return getattr(original, "sqlstate", None) == _PG_DISK_FULL
+    return False
 
 
 def _database_file(dbapi_connection: sqlite3.Connection) -> str | None:
@@ -55,24 +104,61 @@ def _database_file(dbapi_connection: sqlite3.Connection) -> str | None:
     return None
 
 
+def _open_lock_file(path: str) -> int:
+    # One open file per connection: flock locks of two open files exclude each other, also
+    # between threads of one process.
+    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+
 @event.listens_for(Engine, "connect")
 def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         path = _database_file(dbapi_connection)
         if path:
-            # One open file per connection: flock locks of two open files exclude each other,
-            # also between threads of one process.
-            connection_record.info["write_lock"] = os.open(
-                path + ".write-lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
-            )
+            connection_record.info["write_lock_path"] = path + ".write-lock"
+            connection_record.info["write_lock"] = _open_lock_file(path + ".write-lock")
         # We emit BEGIN ourselves (see _on_begin); pysqlite's own would be deferred.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # The busy timeout was set from WRITE_LOCK_TIMEOUT (init_app): the flock wait uses it too.
+        busy_ms = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+        connection_record.info["lock_timeout"] = busy_ms / 1000
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
         cursor.close()
+
+
+def _wait_for_lock(info: dict[str, Any], timeout: float) -> bool:
+    """Take the connection's flock within `timeout` seconds; False if it could not be had."""
+    lock = info["write_lock"]
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        pass
+    taken = threading.Event()
+    handover = threading.Lock()
+    abandoned = False
+
+    def wait() -> None:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with handover:
+            if not abandoned:
+                taken.set()
+                return
+        os.close(lock)  # nobody uses this file any more: closing it lets go of the lock
+
+    threading.Thread(target=wait, name="write-lock-wait", daemon=True).start()
+    if taken.wait(timeout):
+        return True
+    with handover:
+        if taken.is_set():
+            return True
+        abandoned = True
+    # The waiting thread keeps the old file; the connection gets a new one.
+    info["write_lock"] = _open_lock_file(info["write_lock_path"])
+    return False
 
 
 @event.listens_for(Engine, "begin")
@@ -83,9 +169,11 @@ def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
         return
     info = connection.connection.info
-    lock = info.get("write_lock")
-    if lock is not None:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    if "write_lock" in info:
+        if not _wait_for_lock(info, info["lock_timeout"]):
+            raise WriteLockTimeout(
+                f"no write lock within {info['lock_timeout']:g} s: another write holds it"
+            )
         info["write_locked"] = True
     try:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -138,12 +226,16 @@ def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | b
 def init_app(app: Flask) -> None:
     uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    timeout = float(app.config["WRITE_LOCK_TIMEOUT"])
+    connect_args = dict(options.get("connect_args") or {})
     if uri.startswith("sqlite"):
-        connect_args = dict(options.get("connect_args") or {})
-        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_S)
-        options["connect_args"] = connect_args
+        connect_args.setdefault("timeout", timeout)
     else:
         options.setdefault("pool_pre_ping", True)
+        if uri.startswith("postgresql"):
+            bound = f"-c lock_timeout={round(timeout * 1000)}"
+            connect_args["options"] = f"{connect_args.get('options', '')} {bound}".strip()
+    options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     import maruf_reg.models  # noqa: F401  (the models must be known before the first query)

@@ -1,17 +1,23 @@
-"""What every page shares: error pages (JSON under /api/), security headers, template helpers."""
+"""What every page shares: error pages (JSON under /api/), security headers, template helpers,
+and the trusted proxies in front of the app (`PROXY_HOPS`)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import format_datetime, gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BuildError
 
 from maruf_reg.countries import country_name
+from maruf_reg.database import WriteLockTimeout, is_disk_full, is_lock_timeout
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
 
@@ -51,7 +57,21 @@ def _error_message(error: HTTPException) -> str:
     return str(messages.get(error.code or 500, gettext("Something went wrong on our side.")))
 
 
-def handle_http_error(error: HTTPException) -> tuple[Any, int]:
+log = logging.getLogger(__name__)
+#: Pages that need neither a template nor the database: what a server in trouble can still send.
+STATIC_PAGES = Path(__file__).resolve().parent.parent / "static" / "errors"
+#: Seconds a client is asked to wait before it tries a refused write again.
+RETRY_AFTER_SECONDS = 5
+
+
+def _static_page(name: str, code: int) -> Response:
+    pages: dict[str, bytes] = current_app.extensions["maruf_static_pages"]
+    response = Response(pages[name], status=code, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def handle_http_error(error: HTTPException) -> Any:
     code = error.code or 500
     if isinstance(error, CSRFError):
         message = gettext("The form has expired or was sent from elsewhere. Please try again.")
@@ -60,7 +80,33 @@ def handle_http_error(error: HTTPException) -> tuple[Any, int]:
     if wants_json():
         body: dict[str, Any] = {"error": error.description if code == 400 else message}
         return jsonify(body), code
-    return render_template("error.html", code=code, message=message), code
+    try:
+        return render_template("error.html", code=code, message=message), code
+    except Exception:
+        # The page itself needs the database (the forum's name): when that is what failed, a
+        # page from disk rather than none.
+        if code < 500:
+            raise
+        log.exception("the error page could not be rendered")
+        return _static_page("error.html", code)
+
+
+def unavailable(error: Exception) -> Any:
+    """503 with Retry-After for a write that could not have the lock in time or a full disk; any
+    other database or file error goes on to the 500 page."""
+    if not (is_lock_timeout(error) or is_disk_full(error)):
+        raise error
+    if is_disk_full(error):
+        log.critical("the disk is full: %s", type(error).__name__)
+    else:
+        log.warning("a write gave up waiting for the database lock")
+    if wants_json():
+        response = jsonify({"error": "busy: try again in a few seconds"})
+        response.status_code = 503
+    else:
+        response = _static_page("unavailable.html", 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def set_security_headers(response: Response) -> Response:
@@ -102,8 +148,20 @@ def local_time(value: datetime | None, format: str = "short") -> str:
 
 
 def init_app(app: Flask) -> None:
+    hops = int(app.config["PROXY_HOPS"])
+    if hops > 0:
+        # The last `hops` entries of X-Forwarded-For/-Proto/-Host are the trusted proxies' own:
+        # what a client wrote there itself is ignored, and the client's address keys the limits.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
+    app.extensions["maruf_static_pages"] = {
+        name: (STATIC_PAGES / name).read_bytes() for name in ("error.html", "unavailable.html")
+    }
     # Also serves unexpected errors: Flask logs them and passes an InternalServerError here.
     app.register_error_handler(HTTPException, handle_http_error)
+    for error in (WriteLockTimeout, OperationalError, OSError):
+        app.register_error_handler(error, unavailable)
     app.after_request(set_security_headers)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["country_name"] = lambda code: country_name(code, locale_code())

@@ -28,6 +28,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
+from maruf_reg import limits
 from maruf_reg.caching import AppCache
 from maruf_reg.extensions import limiter
 from maruf_reg.forum import current_forum
@@ -209,7 +210,14 @@ def person_details(form: Any) -> services.PersonDetails:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_SIGNUP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_SIGNUP"], key_func=limits.client_address, methods=["POST"]
+)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_SIGNUP_EMAIL"],
+    key_func=limits.submitted_email,
+    methods=["POST"],
+)
 def register() -> str | BaseResponse:
     """The one-step sign-up form."""
     # A first visit (no form sent, nobody logged in, no message waiting) looks the same for all,
@@ -272,7 +280,14 @@ def sent() -> str:
 
 
 @bp.route("/register/link", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_RESEND"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_RESEND"], key_func=limits.client_address, methods=["POST"]
+)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_RESEND_EMAIL"],
+    key_func=limits.submitted_email,
+    methods=["POST"],
+)
 def resend() -> str | BaseResponse:
     """A person who lost their personal link asks for it again."""
     forum = _forum()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -220,7 +221,9 @@ def test_a_batch_job_runs_and_its_status_links_the_pdf(
         prints = db.session.scalars(select(BadgePrint)).all()
         assert sorted(p.registration_id for p in prints) == [r.id for r in registrations]
         assert {p.job_id for p in prints} == {job.id}
-        assert db.session.get(Job, job.id).result_path == f"badges/badges-{job.id}.pdf"
+        assert db.session.get(Job, job.id).result_path == f"jobs/{job.id}/badges-{job.id}.pdf"
+    # Nothing generated is left in the instance folder (another app server could not serve it).
+    assert sorted(p.name for p in Path(app.instance_path).iterdir()) == []
     # The batch list shows it, with its download.
     assert status["download_url"] in client.get("/admin/badges").get_data(as_text=True)
 
