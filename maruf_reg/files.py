@@ -197,7 +197,7 @@ def response(stored: StoredFile, *, download_name: str, as_attachment: bool = Tr
     answer = Response(read_chunks(stored), mimetype=stored.content_type, direct_passthrough=True)
     answer.content_length = stored.size
     disposition = "attachment" if as_attachment else "inline"
-    answer.headers["Content-Disposition"] = f'{disposition}; filename="{download_name}"'
+    answer.headers.set("Content-Disposition", disposition, filename=download_name)
     return answer
 
 

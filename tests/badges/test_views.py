@@ -252,6 +252,37 @@ def test_only_organisers_reprint_a_whole_batch(
     assert "Only organisers may reprint a whole batch." in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("store", ["database", "shared folder"])
+def test_a_batch_made_by_one_server_downloads_from_another(
+    make_app, forum, make_registration, make_staff, tmp_path, monkeypatch, store
+):
+    """Two app servers with instance folders of their own; the worker's PDF is in the file store."""
+    shared = {"FILES_PATH": str(tmp_path / "files")} if store == "shared folder" else {}
+    first = make_app(**shared)
+    monkeypatch.setenv("MARUF_INSTANCE_PATH", str(tmp_path / "other-instance"))
+    second = make_app(**shared)
+    assert first.instance_path != second.instance_path
+    make_registration(forum)
+    staff = make_staff(Role.DESK)
+    with first.app_context():
+        job_id = batches.start_batch_job(
+            forum.id, batches.Selection(), layout="a6", staff_user_id=None
+        ).id
+        batches.run_batch_job(job_id)
+    client = second.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    client.post(
+        "/login",
+        data={"csrf_token": csrf_from(page), "email": staff.email, "password": staff.password},
+    )
+    download = client.get(f"/admin/badges/jobs/{job_id}/badges.pdf")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"] == f"attachment; filename=badges-{job_id}.pdf"
+    assert page_count(download.get_data()) == 1
+    for app in (first, second):
+        assert list(Path(app.instance_path).iterdir()) == []
+
+
 def test_job_pages_of_unknown_jobs_are_404(client, login, forum):
     login(Role.DESK)
     assert client.get("/admin/badges/jobs/12345").status_code == 404
