@@ -231,6 +231,13 @@ def remove(key: str) -> None:
     _remove_rows(list(db.session.scalars(select(StoredFile.id).where(StoredFile.key == key))))
 
 
+def remove_prefix(prefix: str) -> int:
+    """Remove every file whose key begins with `prefix` (older versions of a kept file)."""
+    ids = list(db.session.scalars(select(StoredFile.id).where(StoredFile.key.startswith(prefix))))
+    _remove_rows(ids)
+    return len(ids)
+
+
 def remove_job_files(job_id: int) -> int:
     """Remove every file a job stored (complete or not); how many."""
     ids = list(db.session.scalars(select(StoredFile.id).where(StoredFile.job_id == job_id)))
