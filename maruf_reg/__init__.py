@@ -46,8 +46,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config["RATELIMIT_STORAGE_URI"]:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
 
-    from maruf_reg import database, extensions, i18n, jobs, web
+    from maruf_reg import database, extensions, health, i18n, jobs, logs, web
 
+    logs.init_app(app)
     database.init_app(app)
     extensions.migrate.init_app(
         app,
@@ -62,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     jobs.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
+    health.init_app(app)
 
     from maruf_reg import auth, badges, checkin, cli, program, registration, reports
 

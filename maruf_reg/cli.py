@@ -14,11 +14,12 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from maruf_reg.auth import services as auth_services
 from maruf_reg.database import write_intent
-from maruf_reg.extensions import huey
+from maruf_reg.extensions import db, huey
 from maruf_reg.jobs import QUEUES
 from maruf_reg.models import Role
 from maruf_reg.workers import Worker
@@ -26,12 +27,32 @@ from maruf_reg.workers import Worker
 ROLE_NAMES = [role.value for role in Role]
 
 
+#: PostgreSQL advisory lock that lets one `init-db` at a time upgrade the schema
+INIT_DB_LOCK = 0x4D415255  # "MARU"
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db() -> None:
-    """Create or upgrade the database schema (Alembic upgrade to the newest revision)."""
+    """Create or upgrade the database schema (Alembic upgrade to the newest revision).
+
+    Several hosts may run it at once (each deploy): on PostgreSQL they take turns on an advisory
+    lock, and the later ones find the schema up to date.
+    """
     os.makedirs(current_app.instance_path, exist_ok=True)
-    upgrade()
+    if db.engine.dialect.name != "postgresql":
+        upgrade()
+    else:
+        with db.engine.connect() as connection:
+            # Wait as long as the other host's upgrade takes (no WRITE_LOCK_TIMEOUT here).
+            connection.exec_driver_sql("SET lock_timeout = 0")
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": INIT_DB_LOCK})
+            connection.commit()
+            try:
+                upgrade()
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": INIT_DB_LOCK})
+                connection.commit()
     click.echo("The database schema is up to date.")
 
 
