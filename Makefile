@@ -10,7 +10,7 @@ INSTANCE := $(or $(MARUF_INSTANCE_PATH),instance)
 # Mail links use the address `make run` serves on when MARUF_BASE_URL is not set.
 SERVED_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),$(shell hostname -f 2>/dev/null || hostname),$(HOST))
 
-.PHONY: run test lint typecheck pytest translations messages worker clean
+.PHONY: run test lint typecheck pytest translations messages worker clean cluster test-cluster
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,17 @@ run: $(VENV)/.installed translations
 
 worker: $(VENV)/.installed
 	$(FLASK) worker
+
+# The production topology on loopback (deploy/): nginx, 2 app servers, 2 workers, PostgreSQL and
+# Redis on 127.0.0.1. CLUSTER_PORT=8443 by default; Ctrl-C stops it and drops its database.
+CLUSTER_PORT ?= 8443
+cluster: $(VENV)/.installed translations
+	@scripts/system-deps install-cluster
+	$(PY) scripts/cluster.py --port $(CLUSTER_PORT)
+
+test-cluster: $(VENV)/.installed translations
+	@scripts/system-deps install-cluster
+	$(VENV)/bin/pytest -m cluster tests/cluster $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check maruf_reg tests bench scripts

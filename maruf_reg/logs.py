@@ -140,5 +140,7 @@ class _AccessFormatter(logging.Formatter):
         self.inner = inner
 
     def format(self, record: logging.LogRecord) -> str:
-        record.request_id = getattr(record, "request_id", "-")
+        # gunicorn passes the access line's atoms as the record's arguments.
+        atoms = record.args if isinstance(record.args, dict) else {}
+        record.request_id = atoms.get("{x-request-id}o") or "-"
         return self.inner.format(record)

@@ -3,7 +3,10 @@ and the trusted proxies in front of the app (`PROXY_HOPS`)."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -124,6 +127,26 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+@functools.cache
+def _file_version(path: str, mtime_ns: int, size: int) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()[:12]
+
+
+def static_version(endpoint: str, values: dict[str, Any]) -> None:
+    """Static URLs carry their file's version (`?v=…`): nginx lets browsers keep a versioned file
+    for a year, and a new release changes the URL (deploy/nginx/maruf-reg.conf)."""
+    if endpoint != "static" or "v" in values or "filename" not in values:
+        return
+    folder = current_app.static_folder
+    path = os.path.join(folder, values["filename"]) if folder else ""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return
+    values["v"] = _file_version(path, found.st_mtime_ns, found.st_size)
+
+
 def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
@@ -163,6 +186,7 @@ def init_app(app: Flask) -> None:
     for error in (WriteLockTimeout, OperationalError, OSError):
         app.register_error_handler(error, unavailable)
     app.after_request(set_security_headers)
+    app.url_defaults(static_version)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["country_name"] = lambda code: country_name(code, locale_code())
     app.jinja_env.globals.update(has_endpoint=has_endpoint, lang_url=lang_url, locale=locale_code)
