@@ -90,6 +90,9 @@ def _install(log_format: str) -> None:
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
+    # Libraries that narrate every step at INFO (WeasyPrint: each stage of each document).
+    for chatty in ("weasyprint", "fontTools"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def init_app(app: Flask) -> None:

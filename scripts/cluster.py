@@ -227,7 +227,7 @@ class Cluster:
 
     def _start_mail(self) -> None:
         port = free_port("127.0.0.1")
-        (self.folder / "mail").mkdir(exist_ok=True)
+        # aiosmtpd's Mailbox makes the Maildir (with its tmp/, new/, cur/) when it is not there.
         self._spawn(
             "mail",
             [
