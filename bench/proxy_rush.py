@@ -40,10 +40,10 @@ from registration_rush import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 print = functools.partial(print, flush=True)  # lines as they come, also in a pipe
 
-from scripts.cluster import DEFAULT_DATABASE_SERVER, Cluster, ClusterError, free_port  # noqa: E402
+from cluster import DEFAULT_DATABASE_SERVER, Cluster, ClusterError, free_port  # noqa: E402
 
 
 def wait_for_mail(folder: Path, expected: int, timeout: float = 900) -> int:

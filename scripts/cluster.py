@@ -20,13 +20,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
-import ipaddress
 import os
-import pwd
 import re
 import secrets
-import shutil
 import signal
 import socket
 import ssl
@@ -38,24 +34,15 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cluster_nginx import PROXY_ADDRESS, ClusterError, nginx_binary, write_configuration
+
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 BIN = Path(sys.executable).parent
 APP_ADDRESSES = ("127.0.0.2", "127.0.0.3")
-PROXY_ADDRESS = "127.0.0.1"
 DEFAULT_DATABASE_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
 LOGIN_RE = re.compile(r"^\s+(\w+)\s+(\S+@\S+)\s+password: (\S+)$", re.MULTILINE)
-
-
-class ClusterError(Exception):
-    """The cluster cannot start; the message says why (and what to install)."""
-
-
-def nginx_binary() -> str | None:
-    return shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
-    )
 
 
 def free_port(address: str) -> int:
@@ -72,47 +59,6 @@ def port_is_free(address: str, port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 (its own CA: clients trust this file) and its key."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "MARUF-Reg loopback cluster")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address(PROXY_ADDRESS)), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    key_path.chmod(0o600)
-    return cert_path, key_path
 
 
 @dataclass
@@ -147,7 +93,7 @@ class Cluster:
 
     @property
     def certificate(self) -> Path:
-        return self.folder / "tls" / "cert.pem"
+        return self.folder / "tls" / "cert.pem"  # made by cluster_nginx.write_configuration
 
     def ssl_context(self) -> ssl.SSLContext:
         """What a client trusts to talk to the cluster's nginx (its self-signed certificate)."""
@@ -294,70 +240,30 @@ class Cluster:
                 self.environment(f"worker{n}"),
             )
 
-    def _nginx_site(self) -> str:
-        cert, key = self_signed_certificate(self.folder / "tls")
-        servers = " ".join(
-            f"server {url.removeprefix('http://')} max_fails=2 fail_timeout=5s;"
-            for url in self.app_urls
-        )
+    def _start_nginx(self, nginx: str) -> None:
+        folder = self.folder / "nginx"
         values = {
-            "SERVER_NAME": "127.0.0.1 localhost",
+            "SERVER_NAME": f"{PROXY_ADDRESS} localhost",
             "BASE_URL": self.url,
             "HTTP_LISTEN": f"{PROXY_ADDRESS}:{free_port(PROXY_ADDRESS)}",
             "HTTPS_LISTEN": f"{PROXY_ADDRESS}:{self.https_port}",
-            "TLS_CERT": str(cert),
-            "TLS_KEY": str(key),
-            "APP_SERVERS": servers,
+            "APP_SERVERS": " ".join(
+                f"server {url.removeprefix('http://')} max_fails=2 fail_timeout=5s;"
+                for url in self.app_urls
+            ),
             "STATIC_ROOT": str(ROOT / "static"),
-            "LOG_DIR": str(self.folder / "nginx"),
+            "LOG_DIR": str(folder),
         }
-        site = (DEPLOY / "nginx" / "maruf-reg.conf").read_text()
-        for placeholder, value in values.items():
-            site = site.replace(f"@{placeholder}@", value)
-        left = re.findall(r"@[A-Z_]+@", site)
-        if left:
-            raise ClusterError(f"deploy/nginx/maruf-reg.conf: no value for {', '.join(left)}")
-        return site
-
-    def _start_nginx(self, nginx: str) -> None:
-        folder = self.folder / "nginx"
-        temporary = folder / "tmp"
-        temporary.mkdir(parents=True, exist_ok=True)
-        (folder / "maruf-reg.conf").write_text(self._nginx_site())
-        if os.geteuid() == 0:  # nginx's workers run as nobody: they write their buffers here
-            nobody = pwd.getpwnam("nobody")
-            os.chown(temporary, nobody.pw_uid, nobody.pw_gid)
-        main = f"""# The loopback cluster's nginx: Debian's defaults, and the site from deploy/.
-daemon off;
-worker_processes 2;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_timeout 65;
-    server_tokens off;
-    client_body_temp_path {temporary}/body;
-    proxy_temp_path {temporary}/proxy;
-    fastcgi_temp_path {temporary}/fastcgi;
-    uwsgi_temp_path {temporary}/uwsgi;
-    scgi_temp_path {temporary}/scgi;
-    include {folder}/maruf-reg.conf;
-}}
-"""
-        (folder / "nginx.conf").write_text(main)
+        main = write_configuration(folder, self.folder / "tls", values)
         check = subprocess.run(
-            [nginx, "-t", "-q", "-c", str(folder / "nginx.conf"), "-p", str(folder)],
+            [nginx, "-t", "-q", "-c", str(main), "-p", str(folder)],
             capture_output=True,
             text=True,
             check=False,
         )
         if check.returncode != 0:
             raise ClusterError(f"nginx refuses the configuration:\n{check.stderr}")
-        self._spawn("nginx", [nginx, "-c", str(folder / "nginx.conf"), "-p", str(folder)], {})
+        self._spawn("nginx", [nginx, "-c", str(main), "-p", str(folder)], {})
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
         self._commands[name] = (command, env)

@@ -14,6 +14,7 @@ import re
 import secrets
 import socket
 import ssl
+import sys
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,8 +25,10 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
-from scripts.cluster import Cluster, ClusterError, nginx_binary
-from tests.conftest import Mailbox, free_port
+from tests.conftest import ROOT, Mailbox, free_port
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from cluster import Cluster, ClusterError, nginx_binary
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
