@@ -90,9 +90,16 @@ def import_people(
             statement.run()
             db.session.commit()
     try:
+        with reading():
+            person_ids = _person_ids(plan.registering + plan.audited)
+        last = _last_transaction(plan, person_ids)
         with write_intent():
-            new_ids = _write_registrations(forum_id, plan)
+            for statement in last:
+                statement.run()
             db.session.commit()
+        with reading():
+            registered = _registration_ids(forum_id, [person_ids[e] for e in plan.registering])
+        new_ids = [registered[person_ids[e]] for e in plan.registering]
     except BaseException:
         db.session.rollback()
         _remove_unregistered(plan)
@@ -137,8 +144,8 @@ class _Plan:
     new_people: list[Prepared] = field(default_factory=list)
     #: changes to people and registrations already there (their ids are known)
     changes: list[Prepared] = field(default_factory=list)
-    #: new registrations and audit entries: the person and registration ids are filled in under
-    #: the lock, for the e-mail addresses of `registering` and `audited`
+    #: new registrations and audit entries: the ids of their people are filled in once the new
+    #: people are written, for the e-mail addresses of `registering` and `audited`
     registrations: Prepared | None = None
     audit: Prepared | None = None
     registering: list[str] = field(default_factory=list)
@@ -241,15 +248,26 @@ def _statements(plan: _Plan, todo: _Rows) -> None:
         )
         plan.changes.append(prepare(statement, todo.categories))
     if todo.registrations:
+        # A registration made meanwhile (a sign-up with the same address) is kept, not doubled.
         example = {**todo.registrations[0], "person_id": 0}
-        plan.registrations = prepare(_insert(_REGISTRATIONS, example), todo.registrations)
+        plan.registrations = prepare(_insert_or_skip(_REGISTRATIONS, example), todo.registrations)
     if todo.audit:
-        example = {**todo.audit[0], "object_id": 0}
-        plan.audit = prepare(_insert(_AUDIT_LOG, example), todo.audit)
+        plan.audit = prepare(_audit_insert(todo.audit[0]), todo.audit)
 
 
-def _insert(table: Table, example: dict[str, Any]) -> Any:
-    return insert(table).values({k: bindparam(k, type_=table.c[k].type) for k in example})
+def _audit_insert(example: dict[str, Any]) -> Any:
+    """An audit entry about the forum's registration of the row's person (found by its index)."""
+    table = _AUDIT_LOG
+    values: dict[str, Any] = {k: bindparam(k, type_=table.c[k].type) for k in example}
+    values["object_id"] = (
+        select(Registration.id)
+        .where(
+            Registration.forum_id == bindparam("forum_id"),
+            Registration.person_id == bindparam("person_id_"),
+        )
+        .scalar_subquery()
+    )
+    return insert(table).values(values)
 
 
 def _insert_or_skip(table: Table, example: dict[str, Any]) -> Any:
@@ -259,28 +277,17 @@ def _insert_or_skip(table: Table, example: dict[str, Any]) -> Any:
     return dialect.insert(table).values(values).on_conflict_do_nothing()
 
 
-def _write_registrations(forum_id: int, plan: _Plan) -> list[int]:
-    """The import's last transaction: changes, new registrations, the audit log. The ids of the
-    people and registrations are looked up now; a registration made meanwhile (a sign-up with
-    the same address) is kept, not doubled. Returns the new registrations' ids."""
-    for statement in plan.changes:
-        statement.run()
-    person_ids = _person_ids(plan.registering + plan.audited)
-    registered = _registration_ids(forum_id, list(person_ids.values()))
-    new_ids: list[int] = []
+def _last_transaction(plan: _Plan, person_ids: dict[str, int]) -> list[Prepared]:
+    """Changes, new registrations and the audit log, with the people's ids filled in: all that
+    is left to do under the lock is the database's own work."""
+    last = list(plan.changes)
     if plan.registrations is not None:
-        ids = [
-            person_ids[email] if person_ids[email] not in registered else None
-            for email in plan.registering
-        ]
-        plan.registrations.filled("person_id", ids).run()
-        made = _registration_ids(forum_id, [i for i in ids if i is not None])
-        registered.update(made)
-        new_ids = [made[i] for i in ids if i is not None]
+        last.append(
+            plan.registrations.filled("person_id", [person_ids[e] for e in plan.registering])
+        )
     if plan.audit is not None:
-        objects = [registered.get(person_ids[email]) for email in plan.audited]
-        plan.audit.filled("object_id", objects).run()
-    return new_ids
+        last.append(plan.audit.filled("person_id_", [person_ids[e] for e in plan.audited]))
+    return last
 
 
 def _new_person(email: str, values: dict[str, str]) -> dict[str, Any]:

@@ -128,10 +128,10 @@ def test_scans_go_through_between_the_transactions_of_a_large_import(
 
 
 def test_an_import_that_fails_at_the_end_leaves_nobody_behind(app, forum, monkeypatch):
-    def broken(forum_id, plan):
+    def broken(plan, person_ids):
         raise RuntimeError("the disk went away")
 
-    monkeypatch.setattr(importer, "_write_registrations", broken)
+    monkeypatch.setattr(importer, "_last_transaction", broken)
     with app.app_context(), pytest.raises(RuntimeError):
         importer.import_people(forum.id, people_csv(2_500))
     with app.app_context():
