@@ -215,7 +215,7 @@ def test_a_sign_up_during_an_import_is_kept_not_doubled(
         return plan
 
     monkeypatch.setattr(importer, "_plan", plan_then_a_sign_up)
-    data = "given_name,email\nLate,late@example.org\nOther,other@example.org\n".encode()
+    data = b"given_name,email\nLate,late@example.org\nOther,other@example.org\n"
     with app.app_context():
         result = importer.import_people(forum.id, data)
     assert len(result.new_ids) == 2
