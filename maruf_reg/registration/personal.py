@@ -17,7 +17,6 @@ from flask import (
     make_response,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import force_locale
@@ -26,7 +25,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Registration, SeatStatus
-from maruf_reg.registration import ical, lifecycle, seats, services
+from maruf_reg.program import ics
+from maruf_reg.registration import lifecycle, seats, services
 from maruf_reg.registration.forms import (
     ConfirmForm,
     EditForm,
@@ -163,21 +163,23 @@ def programme_ics(token: str) -> Response:
     """The person's sessions (booked, waitlisted, speaking) as a calendar file."""
     registration = _registration(token)
     locale = locale_code()
-    notes = {
+    seat_notes = {
         SeatStatus.BOOKED: _("You have a seat."),
         SeatStatus.WAITLISTED: _("You are on the waitlist."),
     }
-    events = {
-        seat.session_id: ical.Event(seat.session, notes[seat.status]) for seat in registration.seats
+    forum = registration.forum
+    parts = {
+        **{seat.session_id: (seat.session, seat_notes[seat.status]) for seat in registration.seats},
+        **{
+            role.session_id: (role.session, _("You speak in this session."))
+            for role in services.speaking_roles(registration)
+        },
     }
-    for role in services.speaking_roles(registration):
-        events[role.session_id] = ical.Event(role.session, _("You speak in this session."))
-    body = ical.calendar(
-        registration.forum,
-        sorted(events.values(), key=lambda e: e.session.starts_at),
-        locale=locale,
-        host=request.host.split(":")[0] or "maruf-reg",
-    )
+    events = [
+        ics.session_event(forum, session, locale=locale, note=note)
+        for session, note in sorted(parts.values(), key=lambda pair: pair[0].starts_at)
+    ]
+    body = ics.calendar(events, name=forum.name(locale))
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = (
