@@ -205,6 +205,35 @@ def person_details(form: Any) -> services.PersonDetails:
     )
 
 
+def _signed_up(form: SignUpForm) -> bool:
+    """Sign up with a valid form; False (and errors on the form) when a rule refuses it."""
+    if form.website.data:
+        # A bot filled the hidden field: answer as if all went well, keep nothing.
+        return True
+    data = signup.SignUp(
+        email=form.email.data,
+        details=person_details(form),
+        category=Category(form.category.data),
+        session_ids=tuple(form.sessions.data or ()),
+        consent_data=bool(form.consent_data.data),
+        consent_photo=bool(form.consent_photo.data),
+    )
+    try:
+        signup.sign_up(_rules(), data)
+    except SeatError as error:
+        seat_error(form, error)
+    except services.CategoryNotAllowed:
+        form.category.errors.append(_("Please choose one of the categories shown."))
+    except services.InvalidEmail:
+        form.email.errors.append(_("This is not a valid e-mail address."))
+    except services.RegistrationClosed:
+        form.form_errors.append(_("Registration is closed."))
+    else:
+        session["signup_email"] = data.email
+        return True
+    return False
+
+
 # --- sign-up ---------------------------------------------------------------------------------------
 
 
@@ -224,31 +253,8 @@ def register() -> str | BaseResponse:
         form.language.data = locale_code()
     # The form is checked before the database is touched: on SQLite a posting request holds the
     # write lock from its first query, and sign-ups come in rushes.
-    if form.validate_on_submit():
-        if form.website.data:
-            # A bot filled the hidden field: answer as if all went well, keep nothing.
-            return redirect(url_for("registration.sent"))
-        data = signup.SignUp(
-            email=form.email.data,
-            details=person_details(form),
-            category=Category(form.category.data),
-            session_ids=tuple(form.sessions.data or ()),
-            consent_data=bool(form.consent_data.data),
-            consent_photo=bool(form.consent_photo.data),
-        )
-        try:
-            signup.sign_up(_rules(), data)
-        except SeatError as error:
-            seat_error(form, error)
-        except services.CategoryNotAllowed:
-            form.category.errors.append(_("Please choose one of the categories shown."))
-        except services.InvalidEmail:
-            form.email.errors.append(_("This is not a valid e-mail address."))
-        except services.RegistrationClosed:
-            form.form_errors.append(_("Registration is closed."))
-        else:
-            session["signup_email"] = data.email
-            return redirect(url_for("registration.sent"))
+    if form.validate_on_submit() and _signed_up(form):
+        return redirect(url_for("registration.sent"))
     forum = _forum()
     form.category.choices = options(
         (c, CATEGORY_LABELS[Category(c)])
