@@ -3,7 +3,7 @@
 The database hands rows over in batches (`yield_per`: a server-side cursor on PostgreSQL) and each
 batch is written before the next is read, so 50,000 registrations are never in memory at once.
 
-Contract (DESIGN.md): UTF-8 with a BOM, comma-separated, English codes, times in ISO 8601 UTC.
+Contract (the README's "Reports" section): UTF-8 with a BOM, comma-separated, English codes, times in ISO 8601 UTC.
 A text cell that starts with = + - @ (or a tab or carriage return) gets a leading ' so that a
 spreadsheet shows it as text instead of running it as a formula.
 """
