@@ -25,6 +25,8 @@ from maruf_reg.models import (
     JobStatus,
     Outcome,
     PointKind,
+    Question,
+    QuestionKind,
     Role,
     RoleKind,
     Scan,
@@ -91,6 +93,9 @@ ACCESS: dict[str, Any] = {
     "registration.admin_reactivate": ADMIN,
     "registration.admin_import": ADMIN,
     "registration.admin_invitations": ADMIN,
+    "registration.admin_questions": ADMIN,
+    "registration.admin_question": ADMIN,
+    "registration.retire_question": ADMIN,
     # badges
     "badges.personal_badge": PERSONAL,
     "badges.print_one": DESK,
@@ -127,6 +132,7 @@ ACCESS: dict[str, Any] = {
     "reports.themes": ADMIN,
     "reports.theme": ADMIN,
     "reports.export": ADMIN,
+    "reports.questions": ADMIN,
 }
 
 ROLES = (Role.DOOR, Role.DESK, Role.ADMIN)
@@ -187,7 +193,10 @@ def world(
         )
         role = SessionRole(session_id=session.id, person_id=speaker.id, role=RoleKind.SPEAKER)
         job = Job(kind="badges", status=JobStatus.DONE, total=1, done=1)
-        db.session.add_all([point, role, job])
+        question = Question(
+            forum_id=forum.id, kind=QuestionKind.SHORT_TEXT, label_tr="Diyet?", label_en="Diet?"
+        )
+        db.session.add_all([point, role, job, question])
         db.session.commit()
         row, revoked = auth_services.create_token(role=Role.ADMIN, name="lost tablet")
         auth_services.revoke_token(row)
@@ -201,6 +210,7 @@ def world(
             "role_id": role.id,
             "point_id": point.id,
             "job_id": job.id,
+            "question_id": question.id,
             "user_id": door_user.id,
             "token_id": row.id,
             "kind": "registrations",

@@ -16,12 +16,11 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from maruf_reg.auth.access import admin_required, role_required
-from maruf_reg.countries import is_country
 from maruf_reg.extensions import db
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
-from maruf_reg.models import Category, Forum, RegistrationStatus, Role, RoleKind, Theme
-from maruf_reg.registration import importer, lifecycle, listing, services, speakers
+from maruf_reg.models import Category, Forum, Role, RoleKind, Theme
+from maruf_reg.registration import answers, importer, lifecycle, listing, services, speakers
 from maruf_reg.registration.forms import (
     AdminEditForm,
     ConfirmForm,
@@ -51,20 +50,6 @@ def _is_admin() -> bool:
     return bool(current_user.has_role(Role.ADMIN))
 
 
-def _filters(form: FilterForm) -> listing.Filters:
-    def member(enum_cls: Any, value: str | None) -> Any:
-        return enum_cls(value) if value in enum_cls._value2member_map_ else None
-
-    theme = form.theme.data or ""
-    return listing.Filters(
-        q=(form.q.data or "")[:200],
-        category=member(Category, form.category.data),
-        status=member(RegistrationStatus, form.status.data),
-        theme_id=int(theme) if theme.isdigit() else None,
-        country=form.country.data if is_country(form.country.data or "") else "",
-    )
-
-
 @bp.route("/admin/registrations")
 @role_required(Role.DESK)
 def admin_list() -> str:
@@ -79,7 +64,7 @@ def admin_list() -> str:
         [("", _("All themes")), *((str(t.id), t.name(locale)) for t in themes)]
     )
     page = listing.search_registrations(
-        forum.id, _filters(form), page=request.args.get("page", 1, type=int) or 1
+        forum.id, form.filters(), page=request.args.get("page", 1, type=int) or 1
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
@@ -128,6 +113,7 @@ def admin_detail(registration_id: int) -> str | Response:
         person=person,
         seats=sorted(registration.seats, key=lambda s: (s.session.starts_at, s.session_id)),
         roles=services.speaking_roles(registration),
+        answered=answers.answered(registration.forum_id, registration.id, locale_code()),
         history=listing.audit_trail(registration),
         confirm=ConfirmForm(),
         is_admin=_is_admin(),

@@ -6,7 +6,7 @@ Every operation is one transaction with one commit; mail is queued after it.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -23,6 +23,7 @@ from maruf_reg.models import (
     utcnow,
 )
 from maruf_reg.registration import seats
+from maruf_reg.registration.answers import AnswerValue, save_answers
 from maruf_reg.registration.mails import Notice, send_notice, send_promotions
 from maruf_reg.registration.seats import SeatChanges, SeatError
 from maruf_reg.registration.services import (
@@ -54,10 +55,12 @@ def update_details(
     consent_photo: bool | None = None,
     email: str | None = None,
     category: Category | None = None,
+    answers: Sequence[AnswerValue] = (),
     actor: str = "self",
     staff_user_id: int | None = None,
 ) -> dict[str, list[Any]]:
-    """Change a person's details (and, for organisers, e-mail and category); return what changed."""
+    """Change a person's details, answers (and, for organisers, e-mail and category); return what
+    changed (answers by question id, without their text)."""
     registration = _locked(registration_id)
     person = registration.person
     values: dict[str, Any] = asdict(details)
@@ -77,6 +80,9 @@ def update_details(
     if consent_photo is not None and consent_photo != (registration.consent_photo_at is not None):
         registration.consent_photo_at = utcnow() if consent_photo else None
         changed["consent_photo"] = [not consent_photo, consent_photo]
+    answered = save_answers(registration.id, answers)
+    if answered:
+        changed["answers"] = [None, answered]
     if not changed:
         db.session.rollback()
         return changed
