@@ -89,6 +89,7 @@ ACCESS: dict[str, Any] = {
     "registration.admin_resend": DESK,
     "registration.admin_approve": ADMIN,
     "registration.admin_reject": ADMIN,
+    "registration.admin_decide": ADMIN,
     "registration.admin_cancel": ADMIN,
     "registration.admin_reactivate": ADMIN,
     "registration.admin_import": ADMIN,
@@ -123,6 +124,8 @@ ACCESS: dict[str, Any] = {
     "checkin_api.point_counts": DOOR,
     "checkin_api.all_counts": DESK,
     "checkin_api.people": DESK,
+    "checkin.walk_in": DESK,
+    "checkin.walk_in_done": DESK,
     # reports
     "reports.certificate": PERSONAL,
     "reports.dashboard": ADMIN,

@@ -65,8 +65,9 @@ class Person(Model):
     #: names exactly as the person writes them, in any script
     given_name: Mapped[str] = mapped_column(String(NAME_MAX))
     family_name: Mapped[str] = mapped_column(String(NAME_MAX), default="")
-    #: normalised e-mail (email-validator, then lower-cased): one person per address
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    #: normalised e-mail (email-validator, then lower-cased): one person per address; none for a
+    #: walk-in registered at the desk without one, or a person whose data was erased
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     organisation: Mapped[str] = mapped_column(String(200), default="")
     position: Mapped[str] = mapped_column(String(200), default="")
     #: ISO 3166-1 alpha-2 code, upper case; empty when not given
@@ -93,7 +94,7 @@ class Person(Model):
 
     def refresh_search_key(self) -> None:
         self.search_key = search_key(
-            " ".join([self.given_name, self.family_name, self.email, self.organisation])
+            " ".join([self.given_name, self.family_name, self.email or "", self.organisation])
         )[:700]
 
     def __repr__(self) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
@@ -94,7 +95,7 @@ def admin_detail(registration_id: int) -> str | Response:
             changed = lifecycle.update_details(
                 registration.id,
                 person_details(form),
-                email=form.email.data,
+                email=form.email.data or None,
                 category=Category(form.category.data) if "category" in form else None,
                 actor="staff",
                 staff_user_id=_staff_id(),
@@ -154,6 +155,30 @@ def admin_reject(registration_id: int) -> Response:
         lambda: lifecycle.reject(registration_id, staff_user_id=_staff_id()),
         _("Rejected. The person has been told by e-mail."),
     )
+
+
+@bp.route("/admin/registrations/decide", methods=["POST"])
+@admin_required
+def admin_decide() -> Response:
+    """Approve or reject the pending registrations ticked in the list, all at once."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = [int(v) for v in request.form.getlist("registration") if v.isascii() and v.isdigit()]
+    approve = request.form.get("decision") == "approve"
+    done = lifecycle.decide_many(
+        ids[:1000], approve=approve, forum_id=_forum().id, staff_user_id=_staff_id()
+    )
+    message = (
+        ngettext("%(num)d approved.", "%(num)d approved.", done)
+        if approve
+        else ngettext("%(num)d rejected.", "%(num)d rejected.", done)
+    )
+    flash(message + " " + _("Each person has been told by e-mail."), "success")
+    back = request.form.get("back", "")
+    # Only a path on this site: the list the organiser came from.
+    same_site = back.startswith("/") and not back.startswith(("//", "/\\"))
+    return redirect(back if same_site else url_for("registration.admin_list"))
 
 
 @bp.route("/admin/registrations/<int:registration_id>/cancel", methods=["POST"])

@@ -332,7 +332,13 @@ class InvitationForm(Form):
 class AdminEditForm(Form):
     given_name = name_field(_l("Given name"), required=True)
     family_name = name_field(_l("Family name"), required=False)
-    email = email_field()
+    # Optional: a walk-in may have none; one given is never taken away here.
+    email = StringField(
+        _l("E-mail"),
+        validators=[Optional(), too_long(254), EmailAddress()],
+        filters=[strip],
+        render_kw={"autocomplete": "email", "inputmode": "email", "type": "email"},
+    )
     organisation = text_field(_l("Organisation"))
     position = text_field(_l("Position"))
     country = country_field(required=False, empty_label="—")

@@ -400,5 +400,5 @@ def _existing_people(emails: list[str]) -> dict[str, Person]:
     for start in range(0, len(emails), 500):
         chunk = emails[start : start + 500]
         for person in db.session.scalars(select(Person).where(Person.email.in_(chunk))):
-            people[person.email] = person
+            people[person.email or ""] = person
     return people
