@@ -80,6 +80,8 @@ class Person(Model):
     #: optional speaker photo (JPEG/PNG bytes, size-checked on upload) and its media type
     photo: Mapped[bytes | None] = mapped_column(LargeBinary)
     photo_type: Mapped[str | None] = mapped_column(String(30))
+    #: when the person's data was erased (anonymised); the row stays for the statistics
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: names, e-mail and organisation folded for search ("ozturk" finds "Öztürk"); kept by `refresh_search_key`
     search_key: Mapped[str] = mapped_column(String(700), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     from maruf_reg.registration import (  # noqa: F401
         admin,
         commands,
+        data_rights,
         personal,
         programme_changes,
         question_admin,
