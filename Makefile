@@ -54,6 +54,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check maruf_reg tests bench scripts
 	$(VENV)/bin/ruff format --check maruf_reg tests bench scripts
 	$(VENV)/bin/bandit -c pyproject.toml -r maruf_reg -q
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy

@@ -130,22 +130,7 @@ def _logins() -> list[tuple[str, str, str]]:
     return made
 
 
-def build_demo(
-    *,
-    participants: int,
-    speakers: int,
-    scans: int = 0,
-    seed: int = 2019,
-    start: date | None = None,
-    slug: str = DEMO_SLUG,
-) -> DemoResult:
-    """Create the demo forum in one transaction, then the demo staff logins."""
-    if participants < 0 or speakers < 1 or scans < 0:
-        raise DemoError("participants and scans must be ≥ 0, speakers ≥ 1")
-    if db.session.scalar(select(Forum.id).where(Forum.slug == slug)):
-        raise DemoError(f"a forum with the slug {slug!r} exists already")
-    rng = random.Random(seed)
-    start = start or (datetime.now(UTC).date() + timedelta(days=30))
+def _new_forum(slug: str, start: date) -> Forum:
     forum = Forum(
         slug=slug,
         name_tr=f"Marmara Kentsel Forumu {start.year}",
@@ -158,6 +143,10 @@ def build_demo(
     )
     badge_tokens.ensure_keys(forum, secret_key=current_app.config["SECRET_KEY"])
     db.session.add(forum)
+    return forum
+
+
+def _themes_and_rooms(forum: Forum) -> tuple[list[Theme], dict[str, Room]]:
     themes = [
         Theme(
             forum=forum,
@@ -175,48 +164,53 @@ def build_demo(
         name: Room(forum=forum, name=name, capacity=cap, position=n)
         for n, (name, cap) in enumerate(demo_data.ROOMS)
     }
-    sessions = demo_programme(forum, themes, rooms)
-    db.session.add_all([*themes, *rooms.values(), *sessions])
-    db.session.flush()
+    return themes, rooms
 
-    people = _People(rng)
+
+def _registration(
+    forum_id: int,
+    person_id: int,
+    category: Category,
+    status: RegistrationStatus,
+    created_at: datetime,
+    rng: random.Random,
+) -> dict[str, Any]:
+    return {
+        "forum_id": forum_id,
+        "person_id": person_id,
+        "category": category,
+        "status": status,
+        "manage_token": new_token(),
+        "badge_serial": 1,
+        "consent_data_at": created_at,
+        "consent_photo_at": created_at if rng.random() < 0.7 else None,
+        "source": "demo",
+        "created_at": created_at,
+        "updated_at": created_at,
+        "confirmed_at": created_at if status == RegistrationStatus.CONFIRMED else None,
+        "cancelled_at": created_at if status == RegistrationStatus.CANCELLED else None,
+    }
+
+
+def _registrations(
+    forum_id: int,
+    speaker_ids: list[int],
+    participant_ids: list[int],
+    *,
+    leading: set[int],
+    rng: random.Random,
+) -> list[dict[str, Any]]:
+    """Speakers (moderators when they only moderate or chair) first, then participants."""
     now = datetime.now(UTC)
-    speaker_rows = [people.make() for _ in range(speakers)]
-    participant_rows = [people.make() for _ in range(participants)]
-    speaker_ids = _insert_returning_ids(Person, speaker_rows)
-    participant_ids = _insert_returning_ids(Person, participant_rows)
-    roles = demo_speaker_roles(sessions, speaker_ids, rng)
-    _insert(SessionRole, roles)
-    # Who only moderates or chairs registers as a moderator (as the programme pages make them).
-    speaking = {row["person_id"] for row in roles if row["role"] == RoleKind.SPEAKER}
-    leading = {row["person_id"] for row in roles} - speaking
-
-    def registration(
-        person_id: int, category: Category, status: RegistrationStatus, created_at: datetime
-    ) -> dict[str, Any]:
-        return {
-            "forum_id": forum.id,
-            "person_id": person_id,
-            "category": category,
-            "status": status,
-            "manage_token": new_token(),
-            "badge_serial": 1,
-            "consent_data_at": created_at,
-            "consent_photo_at": created_at if rng.random() < 0.7 else None,
-            "source": "demo",
-            "created_at": created_at,
-            "updated_at": created_at,
-            "confirmed_at": created_at if status == RegistrationStatus.CONFIRMED else None,
-            "cancelled_at": created_at if status == RegistrationStatus.CANCELLED else None,
-        }
-
     opened = now - timedelta(days=60)
-    registrations = [
-        registration(
+    rows = [
+        _registration(
+            forum_id,
             pid,
             Category.MODERATOR if pid in leading else Category.SPEAKER,
             RegistrationStatus.CONFIRMED,
             opened + timedelta(days=rng.random() * 20),
+            rng,
         )
         for pid in speaker_ids
     ]
@@ -230,15 +224,19 @@ def build_demo(
             status = RegistrationStatus.CANCELLED
         # Sign-ups grow towards the forum: more of them late.
         created = opened + timedelta(days=60 * rng.random() ** 0.6)
-        registrations.append(registration(pid, category, status, min(created, now)))
-    registration_ids = _insert_returning_ids(Registration, registrations)
+        rows.append(_registration(forum_id, pid, category, status, min(created, now), rng))
+    return rows
 
-    # Seats: each confirmed participant books up to four non-overlapping sessions while seats last.
+
+def _seats(
+    sessions: list[Session], registrations: list[tuple[int, dict[str, Any]]], rng: random.Random
+) -> tuple[list[dict[str, Any]], dict[int, list[Session]]]:
+    """Each confirmed participant books up to four non-overlapping sessions while seats last."""
     bookable = [s for s in sessions if s.needs_booking]
     free = {s.id: s.capacity for s in bookable}
     seats: list[dict[str, Any]] = []
     booked_by_registration: dict[int, list[Session]] = {}
-    for reg_id, row in zip(registration_ids[speakers:], registrations[speakers:], strict=True):
+    for reg_id, row in registrations:
         if row["status"] != RegistrationStatus.CONFIRMED:
             continue
         chosen: list[Session] = []
@@ -256,6 +254,45 @@ def build_demo(
                     }
                 )
         booked_by_registration[reg_id] = chosen
+    return seats, booked_by_registration
+
+
+def build_demo(
+    *,
+    participants: int,
+    speakers: int,
+    scans: int = 0,
+    seed: int = 2019,
+    start: date | None = None,
+    slug: str = DEMO_SLUG,
+) -> DemoResult:
+    """Create the demo forum in one transaction, then the demo staff logins."""
+    if participants < 0 or speakers < 1 or scans < 0:
+        raise DemoError("participants and scans must be ≥ 0, speakers ≥ 1")
+    if db.session.scalar(select(Forum.id).where(Forum.slug == slug)):
+        raise DemoError(f"a forum with the slug {slug!r} exists already")
+    rng = random.Random(seed)
+    forum = _new_forum(slug, start or (datetime.now(UTC).date() + timedelta(days=30)))
+    themes, rooms = _themes_and_rooms(forum)
+    sessions = demo_programme(forum, themes, rooms)
+    db.session.add_all([*themes, *rooms.values(), *sessions])
+    db.session.flush()
+
+    people = _People(rng)
+    speaker_rows = [people.make() for _ in range(speakers)]
+    participant_rows = [people.make() for _ in range(participants)]
+    speaker_ids = _insert_returning_ids(Person, speaker_rows)
+    participant_ids = _insert_returning_ids(Person, participant_rows)
+    roles = demo_speaker_roles(sessions, speaker_ids, rng)
+    _insert(SessionRole, roles)
+    # Who only moderates or chairs registers as a moderator (as the programme pages make them).
+    speaking = {row["person_id"] for row in roles if row["role"] == RoleKind.SPEAKER}
+    leading = {row["person_id"] for row in roles} - speaking
+    registrations = _registrations(forum.id, speaker_ids, participant_ids, leading=leading, rng=rng)
+    registration_ids = _insert_returning_ids(Registration, registrations)
+    seats, booked_by_registration = _seats(
+        sessions, list(zip(registration_ids, registrations, strict=True))[speakers:], rng
+    )
     _insert(Seat, seats)
 
     points = demo_points(forum, sessions)

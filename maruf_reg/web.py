@@ -23,6 +23,7 @@ from maruf_reg.countries import country_name
 from maruf_reg.database import WriteLockTimeout, is_disk_full, is_lock_timeout
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
+from maruf_reg.text import content_language
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -189,7 +190,12 @@ def init_app(app: Flask) -> None:
     app.url_defaults(static_version)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["country_name"] = lambda code: country_name(code, locale_code())
-    app.jinja_env.globals.update(has_endpoint=has_endpoint, lang_url=lang_url, locale=locale_code)
+    app.jinja_env.globals.update(
+        has_endpoint=has_endpoint,
+        lang_url=lang_url,
+        locale=locale_code,
+        content_language=content_language,
+    )
 
     @app.context_processor
     def forum_context() -> dict[str, Any]:

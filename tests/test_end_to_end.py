@@ -81,7 +81,7 @@ def log_in(page, base: str, email: str, password: str) -> None:
     page.wait_for_url(re.compile(r".*/staff$"))
 
 
-def test_a_forum_from_programme_to_session_report(
+def test_a_forum_from_programme_to_session_report(  # noqa: PLR0915  (one story, told in order)
     server, mail_app, mailbox, tmp_path, forum, make_room, make_theme, make_staff
 ):
     sync_api = pytest.importorskip("playwright.sync_api")

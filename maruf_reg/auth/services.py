@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from maruf_reg import text
+from maruf_reg import audit, text
 from maruf_reg.caching import AppCache
 from maruf_reg.database import end_reading
 from maruf_reg.errors import RuleError
@@ -122,14 +122,29 @@ def create_token(
         created_by_id=created_by.id if created_by else None,
     )
     db.session.add(row)
+    db.session.flush()
+    audit.record(
+        "api_token.create",
+        obj=row,
+        staff_user_id=created_by.id if created_by else None,
+        actor="staff" if created_by else "system",
+        details={"name": name, "role": role.value},
+    )
     db.session.commit()
     return row, token
 
 
-def revoke_token(token: ApiToken) -> None:
+def revoke_token(token: ApiToken, *, staff_user_id: int | None = None) -> None:
     """Revoke a token: at once in this process, within TOKEN_CACHE_SECONDS in the others."""
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        audit.record(
+            "api_token.revoke",
+            obj=token,
+            staff_user_id=staff_user_id,
+            actor="staff" if staff_user_id else "system",
+            details={"name": token.name, "role": token.role.value},
+        )
         db.session.commit()
     _principals.clear()
 

@@ -141,6 +141,6 @@ def api_tokens() -> str | Response:
 def revoke_api_token(token_id: int) -> Response:
     token = db.get_or_404(ApiToken, token_id)
     if ConfirmForm().validate_on_submit():
-        services.revoke_token(token)
+        services.revoke_token(token, staff_user_id=current_user.id)
         flash(_("Token revoked."), "success")
     return redirect(url_for("auth.api_tokens"))

@@ -1,4 +1,4 @@
-"""The check-in JSON API under /api/v1, as DESIGN.md pins it, and what it adds.
+"""The check-in JSON API under /api/v1, as the README's "Check-in" section pins it, and what it adds.
 
 Who may call it: a bearer token (`Authorization: Bearer …`) or a logged-in staff session; a
 session's POSTs carry its CSRF token in the `X-CSRFToken` header (the blueprint is exempt from the

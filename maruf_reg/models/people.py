@@ -46,9 +46,11 @@ class SeatStatus(enum.StrEnum):
     WAITLISTED = "waitlisted"
 
 
-def person_search_key(given_name: str, family_name: str, email: str, organisation: str) -> str:
+def person_search_key(
+    given_name: str, family_name: str, email: str | None, organisation: str
+) -> str:
     """What the people search looks in: names, e-mail and organisation, folded."""
-    return search_key(" ".join([given_name, family_name, email, organisation]))[:700]
+    return search_key(" ".join([given_name, family_name, email or "", organisation]))[:700]
 
 
 class Person(Model):
@@ -70,8 +72,9 @@ class Person(Model):
     #: names exactly as the person writes them, in any script
     given_name: Mapped[str] = mapped_column(String(NAME_MAX))
     family_name: Mapped[str] = mapped_column(String(NAME_MAX), default="")
-    #: normalised e-mail (email-validator, then lower-cased): one person per address
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    #: normalised e-mail (email-validator, then lower-cased): one person per address; none for a
+    #: walk-in registered at the desk without one, or a person whose data was erased
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     organisation: Mapped[str] = mapped_column(String(200), default="")
     position: Mapped[str] = mapped_column(String(200), default="")
     #: ISO 3166-1 alpha-2 code, upper case; empty when not given
@@ -84,6 +87,8 @@ class Person(Model):
     #: optional speaker photo (JPEG/PNG bytes, size-checked on upload) and its media type
     photo: Mapped[bytes | None] = mapped_column(LargeBinary)
     photo_type: Mapped[str | None] = mapped_column(String(30))
+    #: when the person's data was erased (anonymised); the row stays for the statistics
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: names, e-mail and organisation folded for search ("ozturk" finds "Öztürk"); kept by `refresh_search_key`
     search_key: Mapped[str] = mapped_column(String(700), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

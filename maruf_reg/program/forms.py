@@ -179,7 +179,7 @@ class AddRoleForm(Form):
         self.person_id.choices = choices(
             [
                 ("", _l("— choose, or give an e-mail below —")),
-                *((str(p.id), f"{p.name} <{p.email}>") for p in people),
+                *((str(p.id), f"{p.name} <{p.email}>" if p.email else p.name) for p in people),
             ]
         )
         self.country.choices = choices([("", "—"), *country_choices(locale_code())])

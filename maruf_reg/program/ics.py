@@ -1,9 +1,9 @@
-"""iCalendar (RFC 5545) files of the programme, written by hand: the subset we need is small.
+"""The one iCalendar (RFC 5545) writer: the programme's files and a person's own calendar.
 
-Lines end in CRLF and are folded at 75 octets (never inside a UTF-8 character); TEXT values
-escape backslash, semicolon, comma and newlines; times are UTC with a trailing Z. Each session's
-UID is made of its id and the forum's slug, so it stays the same however often the file is made
-and a calendar updates the event instead of adding a second one.
+Written with the `icalendar` library (escaping, folding at 75 octets, CRLF). A session's UID is
+`session_uid`: the same in every file that holds the session — the whole programme, one session,
+a person's programme from their personal link — so a calendar that subscribed to two of them
+updates one event instead of showing the session twice. Times are UTC.
 """
 
 from __future__ import annotations
@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import icalendar
+from flask import current_app
 
 from maruf_reg.models import Forum, Session, SessionRole
 from maruf_reg.program.labels import role_label
 
 PRODID = "-//MARUF-Reg//Programme//EN"
-LINE_OCTETS = 75
 
 
 @dataclass(frozen=True)
@@ -31,86 +34,67 @@ class Event:
     categories: list[str] = field(default_factory=list)
 
 
-def text(value: str) -> str:
-    """Escape a TEXT value (RFC 5545, 3.3.11)."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def fold(line: str) -> str:
-    """Split a content line into pieces of at most 75 octets, continued with CRLF and a space."""
-    if len(line.encode()) <= LINE_OCTETS:
-        return line
-    pieces: list[str] = []
-    current: list[str] = []
-    size, limit = 0, LINE_OCTETS
-    for char in line:
-        octets = len(char.encode())
-        if size + octets > limit:
-            pieces.append("".join(current))
-            # Continuation lines start with a space, which counts towards their 75 octets.
-            current, size, limit = [], 0, LINE_OCTETS - 1
-        current.append(char)
-        size += octets
-    pieces.append("".join(current))
-    return "\r\n ".join(pieces)
-
-
-def calendar(events: Iterable[Event], *, name: str = "", stamp: datetime | None = None) -> str:
-    """A VCALENDAR holding one VEVENT per event."""
-    stamp = stamp or datetime.now(UTC)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-    ]
-    if name:
-        lines.append(f"X-WR-CALNAME:{text(name)}")
-    for event in events:
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{event.uid}",
-            f"DTSTAMP:{utc(stamp)}",
-            f"DTSTART:{utc(event.starts_at)}",
-            f"DTEND:{utc(event.ends_at)}",
-            f"SUMMARY:{text(event.summary)}",
-        ]
-        if event.description:
-            lines.append(f"DESCRIPTION:{text(event.description)}")
-        if event.location:
-            lines.append(f"LOCATION:{text(event.location)}")
-        if event.categories:
-            lines.append("CATEGORIES:" + ",".join(text(c) for c in event.categories))
-        if event.url:
-            lines.append(f"URL:{event.url}")
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines)
+def session_uid(forum: Forum, session: Session) -> str:
+    """The session's UID in every calendar file: stable, and unique to this site."""
+    host = urlsplit(str(current_app.config["BASE_URL"])).hostname or "maruf-reg.invalid"
+    return f"session-{session.id}.{forum.slug}@{host}"
 
 
 def session_event(
-    forum: Forum, session: Session, roles: Iterable[SessionRole], *, locale: str, url: str
+    forum: Forum,
+    session: Session,
+    *,
+    locale: str,
+    url: str = "",
+    roles: Iterable[SessionRole] = (),
+    note: str = "",
 ) -> Event:
-    """A session as a calendar event: title, who speaks, room and venue, theme, link."""
+    """A session as a calendar event: title, the reader's part (`note`), who speaks, room and
+    venue, theme, link."""
     people = "\n".join(
         f"{role_label(role.role)}: {role.person.name}"
         + (f" ({role.person.organisation})" if role.person.organisation else "")
         for role in roles
     )
     room = session.room.name if session.room else ""
+    parts = (note, session.description(locale), people)
     return Event(
-        uid=f"session-{session.id}.{forum.slug}@maruf-reg",
+        uid=session_uid(forum, session),
         starts_at=session.starts_at,
         ends_at=session.ends_at,
         summary=session.title(locale),
-        description="\n\n".join(part for part in (session.description(locale), people) if part),
+        description="\n\n".join(part for part in parts if part),
         location=", ".join(part for part in (room, forum.venue, forum.city) if part),
         url=url,
         categories=[session.theme.name(locale)] if session.theme else [],
     )
+
+
+def calendar(events: Iterable[Event], *, name: str = "", stamp: datetime | None = None) -> str:
+    """A VCALENDAR holding one VEVENT per event."""
+    stamp = (stamp or datetime.now(UTC)).astimezone(UTC)
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    if name:
+        cal.add("x-wr-calname", name)
+    for event in events:
+        item = icalendar.Event()
+        item.add("uid", event.uid)
+        item.add("dtstamp", stamp)
+        item.add("dtstart", event.starts_at.astimezone(UTC))
+        item.add("dtend", event.ends_at.astimezone(UTC))
+        item.add("summary", event.summary)
+        if event.description:
+            item.add("description", event.description)
+        if event.location:
+            item.add("location", event.location)
+        if event.categories:
+            item.add("categories", event.categories)
+        if event.url:
+            item.add("url", event.url)
+        cal.add_component(item)
+    body: bytes = cal.to_ical()
+    return body.decode("utf-8")

@@ -90,7 +90,7 @@ def timetable_ics() -> Response:
         ics.session_event(
             forum,
             session,
-            roles.get(session.id, []),
+            roles=roles.get(session.id, []),
             locale=locale,
             url=url_for("program.session", session_id=session.id, _external=True),
         )
@@ -121,7 +121,7 @@ def session_ics(session_id: int) -> Response:
     event = ics.session_event(
         forum,
         found,
-        timetable.public_roles(found),
+        roles=timetable.public_roles(found),
         locale=locale_code(),
         url=url_for("program.session", session_id=found.id, _external=True),
     )

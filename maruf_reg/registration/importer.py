@@ -28,6 +28,8 @@ from maruf_reg.models import (
 )
 from maruf_reg.models.people import person_search_key
 from maruf_reg.personal_links import new_token
+from maruf_reg.registration import questions
+from maruf_reg.registration.import_answers import ImportAnswers
 from maruf_reg.registration.mails import Notice, send_notice
 from maruf_reg.registration.people_csv import COLUMNS, PersonRow, parse
 from maruf_reg.registration.services import RegistrationError
@@ -78,12 +80,14 @@ def import_people(
       removed again. (A crash just then leaves them unregistered; importing again completes it.)
     """
     end_reading()
-    rows, errors, encoding, delimiter = parse(data)
-    if errors:
-        raise ImportRefused(errors)
     with reading():
         if db.session.get(Forum, forum_id) is None:
             raise ImportRefused([(0, f"forum {forum_id} does not exist")])
+        asked = questions.specs(forum_id)
+    rows, errors, encoding, delimiter = parse(data, asked)
+    if errors:
+        raise ImportRefused(errors)
+    with reading():
         plan = _plan(forum_id, rows, category, staff_user_id)
     for statement in plan.new_people:
         with write_intent():
@@ -150,6 +154,8 @@ class _Plan:
     audit: Prepared | None = None
     registering: list[str] = field(default_factory=list)
     audited: list[str] = field(default_factory=list)
+    #: answers to the forum's questions
+    answers: ImportAnswers = field(default_factory=ImportAnswers)
     #: e-mail addresses of the people it creates
     new_emails: list[str] = field(default_factory=list)
     created_at: datetime = field(default_factory=utcnow)
@@ -190,6 +196,11 @@ def _plan(
         elif wanted is not None and wanted != found[1]:
             changed["category"] = [found[1].value, wanted.value]
             todo.categories.append({"id_": found[0], "category": wanted})
+        answered = plan.answers.add(
+            forum_id, email, found[0] if found else None, row.answers, plan.created_at
+        )
+        if answered:
+            changed["answers"] = answered
         if not changed:
             plan.unchanged += 1
             continue
@@ -278,13 +289,14 @@ def _insert_or_skip(table: Table, example: dict[str, Any]) -> Any:
 
 
 def _last_transaction(plan: _Plan, person_ids: dict[str, int]) -> list[Prepared]:
-    """Changes, new registrations and the audit log, with the people's ids filled in: all that
+    """Changes, new registrations, answers and the audit log, with the people's ids filled in: all that
     is left to do under the lock is the database's own work."""
     last = list(plan.changes)
     if plan.registrations is not None:
         last.append(
             plan.registrations.filled("person_id", [person_ids[e] for e in plan.registering])
         )
+    last += plan.answers.statements(person_ids)
     if plan.audit is not None:
         last.append(plan.audit.filled("person_id_", [person_ids[e] for e in plan.audited]))
     return last
@@ -354,7 +366,7 @@ def _person_ids(emails: list[str]) -> dict[str, int]:
     for start in range(0, len(unique), 500):
         query = select(Person.email, Person.id).where(Person.email.in_(unique[start : start + 500]))
         for email, person_id in db.session.execute(query):
-            found[email] = person_id
+            found[email or ""] = person_id
     return found
 
 

@@ -6,7 +6,8 @@ Files come from anywhere, most often from Excel:
   on Turkish Windows (it has ğ, ı, ş, İ, Ş, Ğ where Latin-1 has other letters).
 - delimiter: whichever of `;` (Excel in Turkish and most European locales), `,` or a tab occurs
   most in the header line, outside quotes.
-- header: the first non-empty line names the columns, in English or Turkish, in any order.
+- header: the first non-empty line names the columns, in English or Turkish, in any order; the
+  forum's questions may be columns too (their text in either language, or `q<id>`).
 """
 
 from __future__ import annotations
@@ -14,10 +15,16 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from flask_babel import force_locale
 
 from maruf_reg.countries import country_choices, is_country
 from maruf_reg.models import NAME_MAX, Category
+from maruf_reg.registration import answers
+from maruf_reg.registration.answers import AnswerValue
+from maruf_reg.registration.questions import QuestionError, QuestionSpec
 from maruf_reg.registration.services import InvalidEmail, normalise_email
 from maruf_reg.text import search_key
 
@@ -65,6 +72,8 @@ class PersonRow:
     line: int
     values: dict[str, str]
     category: Category | None
+    #: answers to the forum's questions (non-empty cells only)
+    answers: list[AnswerValue] = field(default_factory=list)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -91,11 +100,17 @@ def _delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _column_for(header: str) -> str | None:
+def _column_for(header: str, asked: Sequence[QuestionSpec] = ()) -> str | None:
+    """The column a header names: a person's field, or a question (`q<id>`, by its text in
+    Turkish or English, or written `q<id>` as the export heads it)."""
     key = search_key(header.replace("_", " ")).replace(" ", "")
     for column, names in COLUMNS.items():
         if key in {search_key(n.replace("_", " ")).replace(" ", "") for n in names}:
             return column
+    for question in asked:
+        names = (question.label_tr, question.label_en, f"q{question.id}")
+        if key in {search_key(name).replace(" ", "") for name in names}:
+            return f"q{question.id}"
     return None
 
 
@@ -114,8 +129,29 @@ def _bad_characters(text: str) -> bool:
     return any(unicodedata.category(c) in ("Cc", "Cs") and c != "\t" for c in text)
 
 
-def parse(data: bytes) -> tuple[list[PersonRow], list[tuple[int, str]], str, str]:
-    """Read and check every row: (rows, errors as (line, reason), encoding, delimiter)."""
+def _header(
+    record: list[str], line: int, asked: Sequence[QuestionSpec]
+) -> tuple[list[str | None], list[tuple[int, str]]]:
+    """The columns the header line names, or why it cannot be read."""
+    columns = [_column_for(cell, asked) for cell in record]
+    errors = []
+    unknown = [
+        cell for cell, col in zip(record, columns, strict=True) if col is None and cell.strip()
+    ]
+    if unknown:
+        known = ", ".join(COLUMNS)
+        errors.append((line, f"unknown column(s) {', '.join(unknown)}; known columns: {known}"))
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        errors.append((line, f"missing column(s): {', '.join(missing)}"))
+    return columns, errors
+
+
+def parse(
+    data: bytes, asked: Sequence[QuestionSpec] = ()
+) -> tuple[list[PersonRow], list[tuple[int, str]], str, str]:
+    """Read and check every row: (rows, errors as (line, reason), encoding, delimiter); `asked`:
+    the forum's questions, whose answers may come as columns."""
     text, encoding = decode(data)
     lines = text.splitlines()
     start = next((n for n, line in enumerate(lines) if line.strip()), None)
@@ -134,23 +170,7 @@ def parse(data: bytes) -> tuple[list[PersonRow], list[tuple[int, str]], str, str
             if not any(cell.strip() for cell in record):
                 continue
             if not columns:
-                columns = [_column_for(cell) for cell in record]
-                unknown = [
-                    cell
-                    for cell, col in zip(record, columns, strict=True)
-                    if col is None and cell.strip()
-                ]
-                if unknown:
-                    known = ", ".join(COLUMNS)
-                    errors.append(
-                        (
-                            record_line,
-                            f"unknown column(s) {', '.join(unknown)}; known columns: {known}",
-                        )
-                    )
-                missing = [c for c in REQUIRED if c not in columns]
-                if missing:
-                    errors.append((record_line, f"missing column(s): {', '.join(missing)}"))
+                columns, errors = _header(record, record_line, asked)
                 if errors:
                     return [], errors, encoding, delimiter
                 continue
@@ -158,6 +178,8 @@ def parse(data: bytes) -> tuple[list[PersonRow], list[tuple[int, str]], str, str
                 errors.append((record_line, f"more than {MAX_ROWS} rows; split the file"))
                 break
             row, problems = _check_row(record_line, record, columns, seen)
+            if row is not None:
+                problems += _read_answers(row, asked)
             errors.extend((record_line, p) for p in problems)
             if row is not None:
                 rows.append(row)
@@ -168,7 +190,7 @@ def parse(data: bytes) -> tuple[list[PersonRow], list[tuple[int, str]], str, str
     return rows, errors, encoding, delimiter
 
 
-def _check_row(
+def _check_row(  # noqa: C901, PLR0912  (one check per column, in the order of the README's table)
     line: int, record: list[str], columns: list[str | None], seen: dict[str, int]
 ) -> tuple[PersonRow | None, list[str]]:
     problems: list[str] = []
@@ -214,3 +236,18 @@ def _check_row(
             problems.append(f"category: {values['category']!r} is not one of {choices}")
     values.pop("category", None)
     return (PersonRow(line, values, category) if not problems else None), problems
+
+
+def _read_answers(row: PersonRow, asked: Sequence[QuestionSpec]) -> list[str]:
+    """Move the row's question cells into typed answers; the problems, in English."""
+    problems = []
+    for question in asked:
+        cell = row.values.pop(f"q{question.id}", "")
+        if not cell:
+            continue
+        try:
+            row.answers.append(answers.read_answer(question, cell))
+        except QuestionError as error:
+            with force_locale("en"):
+                problems.append(f"{question.label_en}: {error.translated()}")
+    return problems

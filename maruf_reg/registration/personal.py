@@ -17,7 +17,6 @@ from flask import (
     make_response,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import force_locale
@@ -26,12 +25,14 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Registration, SeatStatus
-from maruf_reg.registration import ical, lifecycle, seats, services
+from maruf_reg.program import ics
+from maruf_reg.registration import answers, lifecycle, questions, seats, services
 from maruf_reg.registration.forms import (
     ConfirmForm,
     EditForm,
     SessionsForm,
 )
+from maruf_reg.registration.question_forms import QuestionInput
 from maruf_reg.registration.seats import SeatError
 from maruf_reg.registration.views import bp, person_details, seat_error, session_options
 
@@ -52,6 +53,7 @@ def manage(token: str) -> str:
     return render_template(
         "registration/manage.html",
         registration=registration,
+        answered=answers.answered(registration.forum_id, registration.id, locale_code()),
         person=registration.person,
         seats=sorted(registration.seats, key=lambda s: (s.session.starts_at, s.session_id)),
         positions=seats.waitlist_positions(registration.seats),
@@ -67,13 +69,20 @@ def edit(token: str) -> str | BaseResponse:
     registration = _registration(token)
     person = registration.person
     form = EditForm(obj=person)
+    asked = [q for q in questions.specs(registration.forum_id) if q.asks(registration.category)]
     if not form.is_submitted():
         form.consent_photo.data = registration.consent_photo_at is not None
-    if form.validate_on_submit():
+        given = QuestionInput.answered(asked, answers.answers_of(registration.id))
+    else:
+        given = QuestionInput.posted(asked)
+    valid = form.validate_on_submit()
+    values = given.read(registration.category) if form.is_submitted() else None
+    if valid and values is not None:
         lifecycle.update_details(
             registration.id,
             person_details(form),
             consent_photo=bool(form.consent_photo.data),
+            answers=values,
             actor="self",
         )
         # The next page speaks the language just chosen; so does this message.
@@ -81,7 +90,7 @@ def edit(token: str) -> str | BaseResponse:
             flash(_("Your details are saved."), "success")
         return redirect(url_for("registration.manage", token=token))
     return render_template(
-        "registration/edit.html", form=form, registration=registration, token=token
+        "registration/edit.html", form=form, questions=given, registration=registration, token=token
     )
 
 
@@ -163,21 +172,23 @@ def programme_ics(token: str) -> Response:
     """The person's sessions (booked, waitlisted, speaking) as a calendar file."""
     registration = _registration(token)
     locale = locale_code()
-    notes = {
+    seat_notes = {
         SeatStatus.BOOKED: _("You have a seat."),
         SeatStatus.WAITLISTED: _("You are on the waitlist."),
     }
-    events = {
-        seat.session_id: ical.Event(seat.session, notes[seat.status]) for seat in registration.seats
+    forum = registration.forum
+    parts = {
+        **{seat.session_id: (seat.session, seat_notes[seat.status]) for seat in registration.seats},
+        **{
+            role.session_id: (role.session, _("You speak in this session."))
+            for role in services.speaking_roles(registration)
+        },
     }
-    for role in services.speaking_roles(registration):
-        events[role.session_id] = ical.Event(role.session, _("You speak in this session."))
-    body = ical.calendar(
-        registration.forum,
-        sorted(events.values(), key=lambda e: e.session.starts_at),
-        locale=locale,
-        host=request.host.split(":")[0] or "maruf-reg",
-    )
+    events = [
+        ics.session_event(forum, session, locale=locale, note=note)
+        for session, note in sorted(parts.values(), key=lambda pair: pair[0].starts_at)
+    ]
+    body = ics.calendar(events, name=forum.name(locale))
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = (

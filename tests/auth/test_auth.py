@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from maruf_reg.auth import services
 from maruf_reg.extensions import db
-from maruf_reg.models import ApiToken, Role, StaffUser
+from maruf_reg.models import ApiToken, AuditLog, Role, StaffUser
 from tests.conftest import csrf_from
 
 STAFF_ADMIN_PAGES = ["/admin/staff", "/admin/tokens"]
@@ -181,6 +181,17 @@ def test_api_token_is_shown_once_stored_hashed_and_revocable(app, client, login,
     )
     with app.app_context():
         assert services.principal_for_token(token) is None
+        trail = db.session.execute(
+            select(AuditLog.action, AuditLog.staff_user_id, AuditLog.object_id).order_by(
+                AuditLog.id
+            )
+        ).all()
+    # Who made the token and who revoked it are audited (the token itself never).
+    assert [(action, object_id) for action, _who, object_id in trail] == [
+        ("api_token.create", token_id),
+        ("api_token.revoke", token_id),
+    ]
+    assert all(who is not None for _action, who, _id in trail)
 
 
 def test_bearer_token_is_a_login_for_its_role(app, client, make_api_token):

@@ -78,10 +78,10 @@ def test_a_door_scans_while_20000_people_are_read_from_a_file(
     reading, scanned = threading.Event(), threading.Event()
     real_parse = importer.parse
 
-    def parse_while_the_door_scans(data: bytes):
+    def parse_while_the_door_scans(data: bytes, *args):
         reading.set()
         assert scanned.wait(timeout=60), "the scan waited for the import's file to be read"
-        return real_parse(data)
+        return real_parse(data, *args)
 
     monkeypatch.setattr(importer, "parse", parse_while_the_door_scans)
     with importing(app, forum.id, people_csv(ROWS)) as outcome:

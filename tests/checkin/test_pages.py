@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from maruf_reg.extensions import db
-from maruf_reg.models import CheckInPoint, PointKind
+from maruf_reg.models import AuditLog, CheckInPoint, PointKind
 from tests.conftest import csrf_from
 
 EN = {"Accept-Language": "en"}
@@ -54,6 +54,7 @@ def test_organiser_adds_a_session_point(app, client, login, forum, make_session)
         point = db.session.scalars(select(CheckInPoint)).one()
         assert (point.kind, point.session_id) == (PointKind.SESSION, session.id)
         assert point.categories == ["participant", "speaker"]
+        assert db.session.scalars(select(AuditLog.action)).all() == ["checkin_point.create"]
     # A session point without a session is refused with a form error.
     bad = client.post(
         "/checkin/points/new", data={**form, "session": "", "name": "Yanlış"}, headers=EN
@@ -80,6 +81,12 @@ def test_organiser_edits_a_point(app, client, login, forum, entrance):
             ["vip"],
             True,
         )
+        # Who changed the door, and what, is in the audit log.
+        entry = db.session.scalars(
+            select(AuditLog).where(AuditLog.object_type == "checkinpoint")
+        ).one()
+        assert entry.action == "checkin_point.update" and entry.staff_user_id is not None
+        assert entry.details["name"] == ["B Kapısı", "B Kapısı (VIP)"]
 
 
 def test_scanner_page_in_both_languages(client, login, entrance):

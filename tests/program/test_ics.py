@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from maruf_reg.extensions import db
 from maruf_reg.models import Category, RegistrationStatus, RoleKind, SessionRole
 from maruf_reg.program import ics
-from tests.conftest import forum_time
+from tests.conftest import csrf_from, forum_time
 
 TRICKY = 'Kentler, göç; ve "uyum" \\ yeni\nsatır'
 
@@ -135,3 +135,25 @@ def test_folding_counts_octets_not_characters():
     assert max(len(line) for line in folded) in (74, 75)
     assert unescape(properties(unfold(body), "SUMMARY")[0]) == "ş" * 100 + "x" * 100
     assert b"DTSTAMP:20300101T000000Z\r\n" in body
+
+
+def test_a_session_has_the_same_uid_in_the_programme_and_in_a_personal_calendar(
+    client, programme, make_registration
+):
+    """A person who subscribes to both files sees each session once: the UIDs agree."""
+    registration = make_registration(programme.forum)
+    path = f"/r/{registration.manage_token}"
+    page = client.get(path + "/sessions").get_data(as_text=True)
+    client.post(
+        path + "/sessions",
+        data={"csrf_token": csrf_from(page), "sessions": [programme.panel.id]},
+    )
+    personal = events(unfold(client.get(path + "/programme.ics").data))
+    (mine,) = personal
+    everything = events(unfold(client.get("/program.ics").data))
+    single = events(unfold(client.get(f"/sessions/{programme.panel.id}.ics").data))
+    uid = properties(mine, "UID")[0]
+    assert uid == properties(single[0], "UID")[0]
+    assert uid in [properties(event, "UID")[0] for event in everything]
+    assert uid.startswith(f"session-{programme.panel.id}.")
+    assert properties(mine, "DESCRIPTION")[0].startswith("Yeriniz ayrıldı.")  # "You have a seat."
