@@ -3,8 +3,10 @@ two workers, PostgreSQL and Redis (the loopback cluster of `make cluster`, scrip
 
 5,000 sign-ups as browsers make them (GET the form, POST it with its CSRF token, over a kept-alive
 TLS connection) from 200 distinct loopback source addresses (127.0.0.2 …), one client each, with
-the rate limits on (counted in Redis, by address and by e-mail) or off. The workers send every
-confirmation to the cluster's SMTP server meanwhile. Prints sign-ups/s, the sign-up POST's p50
+the rate limits on (counted in Redis, by address and by e-mail) or off. The workers are paused
+during the rush (SIGSTOP: in production they run on hosts of their own; here they would take the
+app servers' two cores) and then send every confirmation to the cluster's SMTP server
+(`--mail-during` lets them send meanwhile). Prints sign-ups/s, the CPU each part spent, the sign-up POST's p50
 and p99, how many were refused (429 or else), then checks every sign-up exists exactly once with
 its seats, every mail arrived, and no session is oversold.
 
@@ -22,6 +24,7 @@ import functools
 import http.client
 import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -37,6 +40,7 @@ from registration_rush import (
     percentile,
     plan_sign_ups,
     postgres_cpu_seconds,
+    process_cpu_seconds,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +73,9 @@ def main() -> int:
     parser.add_argument("--database", default=DEFAULT_DATABASE_SERVER, help="PostgreSQL server")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--seed", type=int, default=2019)
+    parser.add_argument(
+        "--mail-during", action="store_true", help="let the workers send mail during the rush"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="maruf-proxy-rush-"))
     cluster = Cluster(
@@ -88,7 +95,15 @@ def main() -> int:
     try:
         env = cluster.environment("bench")
         plans = plan_sign_ups(bookable_sessions(env), args.signups, args.seed)
-        results = run_rush(cluster, plans, args.sources, limits=not args.no_limits)
+        workers = [cluster.processes[name] for name in ("worker1", "worker2")]
+        if not args.mail_during:
+            for worker in workers:
+                os.killpg(worker.pid, signal.SIGSTOP)
+        try:
+            results = run_rush(cluster, plans, args.sources, limits=not args.no_limits)
+        finally:
+            for worker in workers:
+                os.killpg(worker.pid, signal.SIGCONT)
         mails = wait_for_mail(folder / "mail", len(plans))
         problems = [*results.failures[:5]]
         problems += check(env, plans, mails)
@@ -142,6 +157,9 @@ def run_rush(
     )
     threads = [threading.Thread(target=run, args=(i,)) for i in range(sources)]
     database_cpu = postgres_cpu_seconds()
+    server_cpu = sum(process_cpu_seconds(cluster.processes[n].pid) for n in ("app1", "app2"))
+    proxy_cpu = process_cpu_seconds(cluster.processes["nginx"].pid)
+    client_cpu = time.process_time()
     began = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -149,6 +167,11 @@ def run_rush(
         thread.join()
     elapsed = time.perf_counter() - began
     database_cpu = postgres_cpu_seconds() - database_cpu
+    server_cpu = (
+        sum(process_cpu_seconds(cluster.processes[n].pid) for n in ("app1", "app2")) - server_cpu
+    )
+    proxy_cpu = process_cpu_seconds(cluster.processes["nginx"].pid) - proxy_cpu
+    client_cpu = time.process_time() - client_cpu
     done = len(results.post_ms)
     refused = sum(results.statuses.values())
     print(f"Sign-ups:        {done} in {elapsed:.1f} s = {done / elapsed:.0f} sign-ups/s")
@@ -157,8 +180,10 @@ def run_rush(
         f"p99 {percentile(results.post_ms, 0.99):.0f} ms, max {max(results.post_ms):.0f} ms"
     )
     print(f"Refused:         {refused} ({results.statuses or 'none'}); client errors {len(errors)}")
+    each = 1000 / max(done, 1)
     print(
-        f"CPU:             PostgreSQL {database_cpu * 1000 / max(done, 1):.1f} ms per sign-up; "
+        f"CPU per sign-up: app servers {server_cpu * each:.1f} ms, nginx {proxy_cpu * each:.1f} ms, "
+        f"PostgreSQL {database_cpu * each:.1f} ms, these clients {client_cpu * each:.1f} ms; "
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
     )
     goal = done / elapsed >= 200 and refused == 0 and not errors

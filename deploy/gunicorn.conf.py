@@ -19,8 +19,8 @@ worker_class = "sync"
 timeout = 30
 graceful_timeout = 30
 # A worker is replaced after this many requests (with jitter): memory never creeps up for days.
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = 10000
+max_requests_jitter = 1000
 # The proxy's X-Forwarded-* headers are read by the app (MARUF_PROXY_HOPS), not by gunicorn.
 forwarded_allow_ips = ""
 # Logs to stderr (journald), formatted like the app's (MARUF_LOG_FORMAT) and redacted.
