@@ -14,10 +14,11 @@ bind = os.environ.get("MARUF_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("MARUF_GUNICORN_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
 # Sync workers behind nginx, which buffers slow clients: each request has a process to itself.
 worker_class = "sync"
-# A request may wait WRITE_LOCK_TIMEOUT (10 s) for the database, then answers 503; nothing
-# legitimate takes 30 s (badge batches and certificates are rendered by the workers).
-timeout = 30
-graceful_timeout = 30
+# A request may wait WRITE_LOCK_TIMEOUT (10 s) for the database, then answers 503; badge batches
+# are rendered by the workers. What takes longest is an organiser's export streamed as it is read
+# (200,000 registrations: tens of seconds): a worker silent for longer than this is restarted.
+timeout = 120
+graceful_timeout = 120
 # A worker is replaced after this many requests (with jitter): memory never creeps up for days.
 max_requests = 10000
 max_requests_jitter = 1000
