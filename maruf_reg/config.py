@@ -49,10 +49,11 @@ WTF_CSRF_TIME_LIMIT = 16 * 3600
 RATELIMIT_ENABLED = True
 # Where counts are kept: memory (one process), or REDIS_URL when set (shared by every app server).
 RATELIMIT_STORAGE_URI = ""
-RATELIMIT_SIGNUP = "600 per minute;20000 per day"  # per address
-RATELIMIT_SIGNUP_EMAIL = "5 per minute;20 per day"  # per e-mail address signed up
-RATELIMIT_RESEND = "120 per minute;5000 per day"  # per address
-RATELIMIT_RESEND_EMAIL = "3 per minute;10 per day"  # per e-mail address asked for
+# One window each: every window is a round trip to Redis on every sign-up.
+RATELIMIT_SIGNUP = "600 per minute"  # per address
+RATELIMIT_SIGNUP_EMAIL = "10 per hour"  # per e-mail address signed up
+RATELIMIT_RESEND = "120 per minute"  # per address
+RATELIMIT_RESEND_EMAIL = "5 per hour"  # per e-mail address asked for
 # Failed staff log-ins: per account and address (nobody can lock staff out from elsewhere), and
 # per address over all accounts (one address cannot try password after password).
 RATELIMIT_LOGIN = "10 per minute;50 per hour"
