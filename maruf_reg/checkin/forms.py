@@ -7,7 +7,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.validators import DataRequired, Length
 
 from maruf_reg.forms import Form
-from maruf_reg.models import Category, PointKind
+from maruf_reg.models import PointKind
 
 
 def _optional_int(value: object) -> int | None:
@@ -25,18 +25,6 @@ def kind_choices() -> list[tuple[str, str]]:
         (PointKind.SESSION.value, str(_l("Session room"))),
         (PointKind.OTHER.value, str(_l("Other (exhibition, lounge…)"))),
     ]
-
-
-def category_choices() -> list[tuple[str, str]]:
-    labels = {
-        Category.PARTICIPANT: _l("Participant"),
-        Category.SPEAKER: _l("Speaker"),
-        Category.MODERATOR: _l("Moderator"),
-        Category.PRESS: _l("Press"),
-        Category.VIP: _l("VIP"),
-        Category.STAFF: _l("Staff"),
-    }
-    return [(c.value, str(labels[c])) for c in Category]
 
 
 class PointForm(Form):

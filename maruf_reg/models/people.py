@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from maruf_reg.extensions import Model
 from maruf_reg.models.base import UTCDateTime, utcnow
 from maruf_reg.models.program import Forum, RoleKind, Session, enum_column
+from maruf_reg.names import display_name
 from maruf_reg.text import localized, search_key
 
 #: The longest name part we accept; longer is refused with a form error, never cut.
@@ -86,7 +87,8 @@ class Person(Model):
 
     @property
     def name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
+        """The name as it is written (family name first for East Asian names)."""
+        return display_name(self.given_name, self.family_name)
 
     def bio(self, locale: str) -> str:
         return localized(self, "bio", locale)

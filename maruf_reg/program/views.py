@@ -5,10 +5,8 @@ The organisers' pages are in `admin.py`, on the same blueprint.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TypeVar
 
-from babel.dates import format_interval
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from maruf_reg.extensions import db
@@ -23,12 +21,6 @@ ModelT = TypeVar("ModelT", Room, Session, Theme)
 bp = Blueprint("program", __name__, cli_group=None)
 bp.add_app_template_filter(kind_label, "session_kind")
 bp.add_app_template_filter(role_label, "role_label")
-
-
-@bp.app_template_global()
-def date_range(first: date, last: date) -> str:
-    """The forum's days as the reader's language writes a range: "Oct 1 – 3, 2030", "1–3 Eki 2030"."""
-    return str(format_interval(first, last, "yMMMMd", locale=locale_code()))
 
 
 def forum_or_404() -> Forum:

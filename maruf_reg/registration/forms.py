@@ -29,6 +29,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget, html_params
 
+from maruf_reg.categories import CATEGORY_LABELS
 from maruf_reg.countries import country_choices, is_country
 from maruf_reg.forms import Form
 from maruf_reg.i18n import locale_code
@@ -74,14 +75,6 @@ class CountrySelect:
 
 
 LANGUAGE_CHOICES = options([("tr", "Türkçe"), ("en", "English")])
-CATEGORY_LABELS = {
-    Category.PARTICIPANT: _l("Participant"),
-    Category.SPEAKER: _l("Speaker"),
-    Category.MODERATOR: _l("Moderator"),
-    Category.PRESS: _l("Press"),
-    Category.VIP: _l("VIP / protocol"),
-    Category.STAFF: _l("Staff"),
-}
 STATUS_LABELS = {
     RegistrationStatus.PENDING: _l("Pending approval"),
     RegistrationStatus.CONFIRMED: _l("Confirmed"),

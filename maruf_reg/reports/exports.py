@@ -24,6 +24,7 @@ from sqlalchemy import String, select, type_coerce
 
 from maruf_reg.extensions import db
 from maruf_reg.models import CheckInPoint, Forum, Person, Registration, Scan
+from maruf_reg.names import display_name
 from maruf_reg.reports import attendance
 from maruf_reg.reports.files import write_with
 
@@ -149,7 +150,7 @@ def _scan_rows(forum: Forum) -> Iterator[Sequence[Any]]:
     )
     for row in db.session.execute(query):
         uuid, scanned, received, point, rid, given, family, email, *rest = row
-        name = f"{given or ''} {family or ''}".strip()
+        name = display_name(given or "", family or "")
         yield (uuid, scanned, received, point, rid, name, email, *rest)
 
 

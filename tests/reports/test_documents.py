@@ -53,7 +53,7 @@ def test_session_report_pdf(client, login, scenario, tmp_path):
     assert "Migration panel" in text
     assert "Peak occupancy" in text and "People inside over time" in text
     assert "Room capacity 5" in text  # the capacity line of the chart (SVG drawn by WeasyPrint)
-    assert "Participants" in text and "Germany" in text
+    assert "Participant" in text and "Germany" in text
     assert _ink(pdf, tmp_path) > 0.01
     turkish = client.get(f"/reports/sessions/{s1}/report.pdf?lang=tr").get_data()
     assert "Göç paneli" in _text(turkish)
