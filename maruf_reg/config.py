@@ -27,7 +27,8 @@ BASE_URL = "http://127.0.0.1:5000"
 # Which forum the public pages serve; empty: the forum that starts last.
 FORUM_SLUG = ""
 
-LANGUAGES = ("tr", "en")
+# Interface languages: `?lang=` chooses among them; Arabic pages are right to left.
+LANGUAGES = ("tr", "en", "ar")
 BABEL_DEFAULT_LOCALE = "tr"
 
 # Staff cookies: HttpOnly and SameSite always; Secure (and HSTS) when BASE_URL is https, unless set.

@@ -73,12 +73,13 @@ class Person(Model):
     #: ISO 3166-1 alpha-2 code, upper case; empty when not given
     country: Mapped[str] = mapped_column(String(2), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
-    #: language for mail and the personal page: ``tr`` or ``en``
+    #: language for mail and the personal page: ``tr``, ``en`` or ``ar``
     language: Mapped[str] = mapped_column(String(5), default="tr")
     bio_tr: Mapped[str] = mapped_column(Text, default="")
     bio_en: Mapped[str] = mapped_column(Text, default="")
-    #: optional speaker photo (JPEG/PNG bytes, size-checked on upload) and its media type
-    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: optional speaker photo (re-encoded JPEG, see `registration/speakers.prepare_photo`) and its
+    #: media type; loaded only when read (a list of 250 speakers needs `photo_type` alone)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     photo_type: Mapped[str | None] = mapped_column(String(30))
     #: names, e-mail and organisation folded for search ("ozturk" finds "Öztürk"); kept by `refresh_search_key`
     search_key: Mapped[str] = mapped_column(String(700), default="")
