@@ -56,6 +56,9 @@ RATELIMIT_BADGE = "30 per minute"
 # never rely on these counts: they count under a lock. Sign-ups come in rushes.
 SIGNUP_PAGE_SECONDS = 1.0
 
+# How long (seconds) the public programme booklet (PDF) is kept before it is drawn again.
+BOOKLET_SECONDS = 300
+
 # Werkzeug's password hash for staff users (tests use a cheap one).
 PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)
 

@@ -14,7 +14,6 @@ and English only: an Arabic page shows the English text, marked with its languag
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import get_locale
@@ -115,12 +114,11 @@ def init_app(app: Flask) -> None:
             )
         return response
 
-    @app.context_processor
-    def language_helpers() -> dict[str, Any]:
-        return {
-            "text_direction": text_direction,
-            "content": content,
-            "content_attributes": content_attributes,
-            "language_choices": language_choices,
-            "language_names": LANGUAGE_NAMES,
-        }
+    # Globals, not a context processor: macros imported from other templates see them too.
+    app.jinja_env.globals.update(
+        text_direction=text_direction,
+        content=content,
+        content_attributes=content_attributes,
+        language_choices=language_choices,
+        language_names=LANGUAGE_NAMES,
+    )

@@ -32,7 +32,7 @@ from maruf_reg.program.forms import (
 from maruf_reg.program.labels import role_label
 from maruf_reg.program.rules import ProgrammeError
 from maruf_reg.program.speakers import PersonFields, RegistrationChange
-from maruf_reg.program.views import bp, forum_or_404, own_or_404
+from maruf_reg.program.views import booklet_response, bp, forum_or_404, own_or_404
 
 Page = str | Response
 
@@ -69,6 +69,13 @@ def admin_sessions() -> Page:
         theme_count=len(timetable.themes(forum)),
         room_count=len(services.rooms(forum.id)),
     )
+
+
+@bp.route("/admin/program/booklet.pdf")
+@admin_required
+def admin_booklet() -> Response:
+    """The printable programme drawn afresh (the public copy is kept a few minutes)."""
+    return booklet_response(forum_or_404(), fresh=True)
 
 
 # --- sessions ----------------------------------------------------------------------------------

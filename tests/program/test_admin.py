@@ -53,6 +53,7 @@ ADMIN_ROUTES = [
     ("program.edit_room", "POST", "/admin/program/rooms/{room}"),
     ("program.delete_room", "GET", "/admin/program/rooms/{room}/delete"),
     ("program.delete_room", "POST", "/admin/program/rooms/{room}/delete"),
+    ("program.admin_booklet", "GET", "/admin/program/booklet.pdf"),
 ]
 
 

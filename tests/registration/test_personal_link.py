@@ -71,11 +71,11 @@ def test_an_english_speaker_gets_english_mail_and_page(mail_app, mail_client, ma
     fresh = mail_app.test_client()
     # The person's language wins over the browser's…
     page = fresh.get(path, headers={"Accept-Language": "tr"}).get_data(as_text=True)
-    assert '<html lang="en">' in page and "Your details" in page and "Syria" in page
+    assert '<html lang="en" dir="ltr">' in page and "Your details" in page and "Syria" in page
     assert "<bdi>محمد الحلبي</bdi>" in page
     # …unless they switch.
     switched = fresh.get(path + "?lang=tr").get_data(as_text=True)
-    assert '<html lang="tr">' in switched and "Bilgileriniz" in switched
+    assert '<html lang="tr" dir="ltr">' in switched and "Bilgileriniz" in switched
 
 
 def test_signing_up_twice_mails_the_same_link_again(mail_app, mail_client, mailbox, programme):
