@@ -69,6 +69,12 @@ def text_direction(locale: str | None = None) -> str:
     return "rtl" if (locale or locale_code()) in RTL_LANGUAGES else "ltr"
 
 
+def direction_mark() -> str:
+    """The page direction's mark (LRM or RLM): after a name in another script, it keeps what
+    follows (a page number, a comma) on the page's side where `<bdi>` is not supported (PDFs)."""
+    return "\u200f" if text_direction() == "rtl" else "\u200e"
+
+
 def content_attributes(obj: object, field: str) -> Markup:
     """` lang="en" dir="ltr"` for an element whose content field (`title`, `name` …) is shown in
     another language than the page's (an Arabic page shows English titles); empty otherwise."""
@@ -117,6 +123,7 @@ def init_app(app: Flask) -> None:
     # Globals, not a context processor: macros imported from other templates see them too.
     app.jinja_env.globals.update(
         text_direction=text_direction,
+        direction_mark=direction_mark,
         content=content,
         content_attributes=content_attributes,
         language_choices=language_choices,

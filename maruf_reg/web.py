@@ -14,7 +14,7 @@ from werkzeug.routing import BuildError
 from maruf_reg import dates
 from maruf_reg.categories import category_label
 from maruf_reg.countries import country_name
-from maruf_reg.forum import current_forum
+from maruf_reg.forum import current_forum, is_staff_page, public_forum, refuse_changes_to_frozen
 from maruf_reg.i18n import locale_code
 from maruf_reg.names import display_name
 
@@ -48,6 +48,7 @@ def _error_message(error: HTTPException) -> str:
         403: gettext("You may not open this page."),
         404: gettext("This page does not exist."),
         405: gettext("This action is not allowed here."),
+        409: gettext("This edition is frozen: it can be read, not changed."),
         413: gettext("The upload is too large."),
         429: gettext("Too many requests. Please wait a minute and try again."),
     }
@@ -129,6 +130,7 @@ def init_app(app: Flask) -> None:
     # Also serves unexpected errors: Flask logs them and passes an InternalServerError here.
     app.register_error_handler(HTTPException, handle_http_error)
     app.after_request(set_security_headers)
+    app.before_request(refuse_changes_to_frozen)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["country_name"] = lambda code: country_name(code, locale_code())
     app.jinja_env.filters["category_name"] = category_label
@@ -141,6 +143,8 @@ def init_app(app: Flask) -> None:
         date_range=date_range,
         local_day=local_day,
         display_name=display_name,
+        staff_page=is_staff_page,
+        public_forum=public_forum,
     )
 
     @app.context_processor

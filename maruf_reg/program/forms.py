@@ -16,10 +16,12 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from maruf_reg.countries import country_choices
 from maruf_reg.forms import Form
@@ -91,10 +93,44 @@ class ForumForm(Form):
     city = _text(_l("City"), CITY_MAX)
     registration_open = BooleanField(_l("Registration is open"), default=True)
     colour = ColorField(_l("Colour"), default="#0b5394", validators=[InputRequired()])
+    description_tr = _long_text(_l("Description in Turkish"))
+    description_en = _long_text(_l("Description in English"))
 
     def __init__(self, *args: Any, timezones: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.timezone.choices = choices((name, name) for name in timezones)
+
+
+class EditionForm(ForumForm):
+    """A new edition: the forum's settings, and what to copy from an earlier one."""
+
+    source = SelectField(_l("Copy from an earlier edition"), default="")
+    parts = SelectMultipleField(
+        _l("What to copy"),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,
+    )
+    freeze_source = BooleanField(
+        _l("Freeze the earlier edition (read only from now on)"), default=True
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        editions: Iterable[tuple[str, str]] = (),
+        parts: Iterable[tuple[str, Any]] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.source.choices = choices([("", _l("— start empty —")), *editions])
+        self.parts.choices = choices(parts)
+
+
+class ChooseForumForm(Form):
+    """Which edition a staff user works on."""
+
+    forum = IntegerField(validators=[InputRequired()])
 
 
 class ThemeForm(Form):
