@@ -14,6 +14,7 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -199,7 +200,8 @@ class SessionForm(Form):
 
 
 class AddRoleForm(Form):
-    person_id = SelectField(_l("Somebody who speaks in the forum already"))
+    # The choices are the picker's search results; the service checks the person (any id).
+    person_id = RadioField(_l("Somebody who speaks in the forum already"), validate_choice=False)
     email = EmailField(_l("… or an e-mail address"), validators=[Optional(), Length(max=254)])
     given_name = _text(_l("Given name"), NAME_MAX)
     family_name = _text(_l("Family name"), NAME_MAX)
@@ -213,10 +215,8 @@ class AddRoleForm(Form):
     def __init__(self, *args: Any, people: Iterable[Person] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.person_id.choices = choices(
-            [
-                ("", _l("— choose, or give an e-mail below —")),
-                *((str(p.id), f"{p.name} <{p.email}>") for p in people),
-            ]
+            (str(p.id), f"{p.name} <{p.email}>{f' · {p.organisation}' if p.organisation else ''}")
+            for p in people
         )
         self.country.choices = choices([("", "—"), *country_choices(locale_code())])
 

@@ -397,7 +397,7 @@ def test_a_speaker_in_two_overlapping_sessions_gets_a_visible_warning(
             "Field cannot be longer than 100 characters.",
         ),
         ({"email": "", "person_id": ""}, "Choose a person or give an e-mail address."),
-        ({"person_id": "999999"}, "Not a valid choice"),
+        ({"person_id": "999999"}, "Unknown person."),
         ({"email": "new@example.org", "given_name": "Ada", "country": "XX"}, "Not a valid choice"),
         (
             {"email": "new@example.org", "given_name": "Ada", "role": "keynote"},
