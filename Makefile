@@ -47,6 +47,7 @@ typecheck: $(VENV)/.installed
 
 pytest: $(VENV)/.installed translations
 	@scripts/system-deps install-test
+	@scripts/vnu install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
