@@ -109,9 +109,12 @@ def time_range(start: datetime, end: datetime, *, locale: str, zone: tzinfo | No
     )
 
 
-def session_when(start: datetime, end: datetime, *, locale: str, zone: tzinfo | None) -> str:
-    """A session's day and hours: "Tuesday 1 October, 11:00–12:30"."""
-    day = format_moment(start, "day", locale=locale, zone=zone)
+def session_when(
+    start: datetime, end: datetime, *, locale: str, zone: tzinfo | None, year: bool = False
+) -> str:
+    """A session's day and hours: "Tuesday 1 October, 11:00–12:30" (with `year`: "Tuesday
+    1 October 2030, 11:00–12:30")."""
+    day = format_moment(start, "date" if year else "day", locale=locale, zone=zone)
     separator = "، " if locale == "ar" else ", "
     return day + separator + time_range(start, end, locale=locale, zone=zone)
 

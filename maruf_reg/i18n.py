@@ -69,6 +69,11 @@ def text_direction(locale: str | None = None) -> str:
     return "rtl" if (locale or locale_code()) in RTL_LANGUAGES else "ltr"
 
 
+def list_separator() -> str:
+    """Between the items of a list in the page's language: ", ", or the Arabic comma "، "."""
+    return "، " if locale_code() == "ar" else ", "
+
+
 def direction_mark() -> str:
     """The page direction's mark (LRM or RLM): after a name in another script, it keeps what
     follows (a page number, a comma) on the page's side where `<bdi>` is not supported (PDFs)."""
@@ -124,6 +129,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         text_direction=text_direction,
         direction_mark=direction_mark,
+        list_separator=list_separator,
         content=content,
         content_attributes=content_attributes,
         language_choices=language_choices,

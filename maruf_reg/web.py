@@ -111,9 +111,9 @@ def time_range(start: datetime, end: datetime) -> str:
     return dates.time_range(start, end, locale=locale_code(), zone=get_timezone())
 
 
-def session_when(start: datetime, end: datetime) -> str:
+def session_when(start: datetime, end: datetime, year: bool = False) -> str:
     """ "Tuesday 1 October, 11:00–12:30" at the forum, in the page's language."""
-    return dates.session_when(start, end, locale=locale_code(), zone=get_timezone())
+    return dates.session_when(start, end, locale=locale_code(), zone=get_timezone(), year=year)
 
 
 def date_range(first: date, last: date) -> str:
