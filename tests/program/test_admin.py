@@ -616,3 +616,29 @@ def test_rows_of_another_forum_are_not_found(
     token = csrf_from(client.get("/").get_data(as_text=True))
     missing = f"/admin/program/sessions/{programme.panel.id}/people/999999/remove"
     assert client.post(missing, data={"csrf_token": token}).status_code == 404
+
+
+def test_the_speaker_picker_searches_people_on_the_server(
+    app, client, login, programme, make_person, make_registration
+):
+    for n in range(40):
+        make_registration(
+            programme.forum,
+            make_person(given_name=f"Speaker{n:02d}", family_name="Yılmaz"),
+            category=Category.SPEAKER,
+        )
+    make_registration(
+        programme.forum,
+        make_person(given_name="Ağah", family_name="Öztürk", organisation="İBB"),
+        category=Category.SPEAKER,
+    )
+    make_person(given_name="Outsider", family_name="Öztürk")  # speaks nowhere in the forum
+    login(Role.ADMIN)
+    edit = f"/admin/program/sessions/{programme.panel.id}"
+    plain = client.get(edit, headers=EN).get_data(as_text=True)
+    assert "Speaker00" not in plain  # no dropdown of every name: a search box instead
+    found = client.get(f"{edit}?who=ozturk", headers=EN).get_data(as_text=True)
+    assert "Ağah Öztürk" in found and "Outsider" not in found and "Speaker00" not in found
+    many = client.get(f"{edit}?who=yilmaz", headers=EN).get_data(as_text=True)
+    assert many.count('name="person_id"') == 25  # at most 25, sorted by name
+    assert many.index("Speaker00 Yılmaz") < many.index("Speaker01 Yılmaz")
