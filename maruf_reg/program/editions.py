@@ -180,7 +180,8 @@ def create_edition(
                 PARTS[key].copy(source, forum)
                 copied.append(key)
             if freeze_source:
-                source.frozen = True
+                # A frozen edition takes no more sign-ups either.
+                source.frozen, source.registration_open = True, False
         audit.record(
             "forum.create",
             obj=forum,
@@ -191,10 +192,14 @@ def create_edition(
 
 
 def set_frozen(forum_id: int, frozen: bool, *, staff_user_id: int | None) -> Forum:
-    """Freeze an edition (read only), or thaw it to correct something."""
+    """Freeze an edition (read only, registration closed), or thaw it to correct something
+    (registration stays closed until an organiser opens it in the forum's settings)."""
     with one_change():
         forum = locked(Forum, forum_id)
-        details = audit.changes(forum, {"frozen": frozen})
+        changes: dict[str, bool] = {"frozen": frozen}
+        if frozen:
+            changes["registration_open"] = False  # a frozen edition takes no more sign-ups
+        details = audit.changes(forum, changes)
         if details:
             audit.record("forum.freeze", obj=forum, staff_user_id=staff_user_id, details=details)
     return forum

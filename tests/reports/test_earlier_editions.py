@@ -65,6 +65,7 @@ def test_an_edition_copied_from_the_browser_leaves_the_earlier_one_as_it_was(
         new = db.session.scalars(select(Forum).where(Forum.slug == "maruf2031")).one()
         assert new.public_key != db.session.get(Forum, old.id).public_key  # its own badge keys
         assert db.session.get(Forum, old.id).frozen
+        assert not db.session.get(Forum, old.id).registration_open  # no more sign-ups
         themes = db.session.scalars(select(Theme.slug).where(Theme.forum_id == new.id)).all()
         rooms = db.session.scalars(select(Room.name).where(Room.forum_id == new.id)).all()
         sessions = db.session.scalars(select(Session).where(Session.forum_id == new.id)).all()
