@@ -2,13 +2,14 @@
 who speaks), with an index of speakers that gives each one's pages.
 
 Drawn with WeasyPrint from `templates/program/booklet.html`, in the page's language (Turkish,
-English or Arabic, right to left). The public copy is kept for `BOOKLET_SECONDS` (drawing it
-takes a second or two); organisers' copies are drawn afresh.
+English or Arabic, right to left). The public copy is kept for `BOOKLET_SECONDS` (drawing the
+demo's 40 sessions and 250 speakers takes about 4 s); organisers' copies are drawn afresh.
 """
 
 from __future__ import annotations
 
 import base64
+import threading
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +21,8 @@ from maruf_reg.models import Forum, Session, SessionRole
 from maruf_reg.program import directory, overview, timetable
 
 _kept: AppCache[tuple[int, str], bytes] = AppCache("booklets", maxsize=16, ttl="BOOKLET_SECONDS")
+#: one drawing at a time per process: a rush of visitors waits for it instead of each drawing
+_drawing = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,10 @@ def booklet_pdf(forum: Forum, *, locale: str, fresh: bool = False) -> bytes:
     key = (forum.id, locale)
     if not fresh and (kept := _kept.get(key)) is not None:
         return kept
-    document = HTML(string=booklet_html(forum, locale=locale), base_url=current_app.root_path)
-    pdf: bytes = document.write_pdf()
-    _kept.set(key, pdf)
+    with _drawing:
+        if not fresh and (kept := _kept.get(key)) is not None:
+            return kept  # drawn by another request while this one waited
+        html = booklet_html(forum, locale=locale)
+        pdf: bytes = HTML(string=html, base_url=current_app.root_path).write_pdf()
+        _kept.set(key, pdf)
     return pdf
