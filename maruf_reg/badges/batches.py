@@ -23,7 +23,7 @@ from maruf_reg.badges.content import HOLDER_COLUMNS, BadgeHolder, forum_face, te
 from maruf_reg.badges.errors import N_, BadgeError, SelectionError, SerialsChanged
 from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
 from maruf_reg.badges.render import release_memory, write_pdf
-from maruf_reg.badges.services import check_layout, render_options
+from maruf_reg.badges.services import badge_layout, check_layout, render_options
 from maruf_reg.database import write_intent
 from maruf_reg.extensions import db
 from maruf_reg.models import (
@@ -234,7 +234,7 @@ def print_batch(
     try:
         write_pdf(
             texts,
-            layout=layout,
+            layout=badge_layout(layout),
             face=face,
             out=partial,
             progress=(lambda done: progress(done, total)) if progress else None,

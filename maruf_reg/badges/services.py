@@ -35,7 +35,7 @@ from maruf_reg.badges.errors import (
     SelectionError,
     SerialsChanged,
 )
-from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
+from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS, SHEET_MARGIN_MM, Layout, layout_for
 from maruf_reg.badges.render import render_pdf, write_pdf
 from maruf_reg.database import write_intent
 from maruf_reg.extensions import db
@@ -125,7 +125,7 @@ def render_badges(registrations: Sequence[Registration], *, layout: str = DEFAUL
     if not registrations:
         raise SelectionError(N_("No registration to print."))
     texts = badge_texts(registrations)
-    return render_pdf(texts, layout=layout, face=forum_face(registrations[0].forum))
+    return render_pdf(texts, layout=badge_layout(layout), face=forum_face(registrations[0].forum))
 
 
 def write_badges(
@@ -142,12 +142,23 @@ def write_badges(
     texts = badge_texts(registrations)
     write_pdf(
         texts,
-        layout=layout,
+        layout=badge_layout(layout),
         face=forum_face(registrations[0].forum),
         out=out,
         progress=progress,
         **render_options(),
     )
+
+
+def badge_layout(key: str) -> Layout:
+    """The layout `key`, the A4 sheet with the configured white margin (`BADGE_SHEET_MARGIN_MM`)."""
+    check_layout(key)
+    value = current_app.config.get("BADGE_SHEET_MARGIN_MM", SHEET_MARGIN_MM)
+    try:
+        margin = float(value)
+    except (TypeError, ValueError):
+        margin = SHEET_MARGIN_MM
+    return layout_for(key, margin)
 
 
 def render_options() -> dict[str, Any]:
