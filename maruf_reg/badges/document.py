@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from maruf_reg.badges.fit import FLOOR_PT, LINE_HEIGHT, MM, fit_lines
+from maruf_reg.badges.fit import FLOOR_PT, LINE_HEIGHT, MM, Fit, fit_lines
 from maruf_reg.badges.layouts import Layout, TextBox
 from maruf_reg.badges.qr import choose_level, qr_png
 from maruf_reg.badges.typeset import (
@@ -40,6 +40,9 @@ MIN_MODULE_MM = 1.1
 SIZE_STEP = 0.5
 #: the name's largest size on any layout (the stylesheet's largest class)
 MAX_PT = 30.0
+#: names are set in whole words down to this share of their largest size, then hyphenated (a
+#: name reads better whole; a dictionary costs a process up to 30 MB, loaded only when needed)
+WHOLE_WORDS_DOWN_TO = 0.6
 
 
 @dataclass(frozen=True)
@@ -83,24 +86,46 @@ def _classes(*names: str) -> str:
     return " ".join(name for name in names if name)
 
 
+def set_text(
+    paragraphs: list[str], box: TextBox, language: str, script: Script, **options: Any
+) -> tuple[list[str], Fit]:
+    """The paragraphs as they are set in `box`, and their size.
+
+    Whole words while they fit at `WHOLE_WORDS_DOWN_TO` of the box's largest size; else hyphenated
+    by `language` when that sets them larger than whole words would be, and as small as they must
+    be (a word with no break point shrinks the text).
+    """
+
+    def fit(texts: list[str], floor: float) -> Fit:
+        return fit_lines(
+            texts,
+            width_mm=box.width,
+            height_mm=box.height,
+            max_pt=box.max_pt,
+            min_pt=box.min_pt,
+            line_height=script.line_height,
+            floor_pt=floor,
+            **options,
+        )
+
+    whole = fit(paragraphs, max(box.min_pt, box.max_pt * WHOLE_WORDS_DOWN_TO))
+    if whole.fits:
+        return paragraphs, whole
+    hyphenated = [hyphenate(paragraph, language) for paragraph in paragraphs]
+    broken, whole = fit(hyphenated, FLOOR_PT), fit(paragraphs, FLOOR_PT)
+    if whole.fits and whole.size_pt >= broken.size_pt:
+        return paragraphs, whole
+    return hyphenated, broken
+
+
 def _text_view(
-    text: str, box: TextBox, language: str, *, bold: bool = False, max_lines: int | None = None
+    text: str, box: TextBox, language: str, *, max_lines: int | None = None
 ) -> dict[str, Any]:
     """A line (organisation, country, role) sized to its box, broken only where its language may."""
     script = script_of(text)
-    hyphenated = hyphenate(text, language)
-    fit = fit_lines(
-        [hyphenated],
-        width_mm=box.width,
-        height_mm=box.height,
-        max_pt=box.max_pt,
-        min_pt=box.min_pt,
-        bold=bold,
-        max_lines=max_lines,
-        line_height=script.line_height,
-    )
+    [set_as], fit = set_text([text], box, language, script, max_lines=max_lines)
     return {
-        "text": hyphenated,
+        "text": set_as,
         "cls": _classes(
             size_class(fit.size_pt),
             script.css_class,
@@ -131,19 +156,16 @@ def badge_view(layout: Layout, badge: BadgeText, images: dict[str, tuple[bytes, 
     lines = name_lines(badge)
     text = " ".join(lines)
     script, language = script_of(text), name_language(badge)
-    lines = [hyphenate(line, language) for line in lines]
-    box = layout.name
-    fit = fit_lines(
+    lines, fit = set_text(
         lines,
-        width_mm=box.width,
-        height_mm=box.height,
-        max_pt=box.max_pt,
-        min_pt=box.min_pt,
+        layout.name,
+        language,
+        script,
         bold=True,
         prefer_lines=len(lines) + 1,
-        line_height=script.line_height,
         ink_below=script.ink_below,
     )
+    box = layout.name
     # Centred in its box (ink included); never taller than the box: the name shrinks instead.
     height = (fit.lines * script.line_height + script.ink_below) * fit.size_pt / MM
     top = box.top + max(0.0, box.height - height) / 2

@@ -91,13 +91,13 @@ def char_width(char: str, *, bold: bool) -> float:
     return UNKNOWN_WIDTH
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def word_width(word: str, *, bold: bool) -> float:
     """A word's width in ems (soft hyphens take no room unless a line ends at them)."""
     return sum(char_width(char, bold=bold) for char in word)
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=4096)
 def _pieces(word: str, bold: bool) -> tuple[tuple[float, float], ...]:
     """A word cut at its break points: (width of the piece, width of the hyphen drawn when a line
     ends after it). After a word's own hyphen nothing is added; after a soft hyphen, a hyphen."""
@@ -157,6 +157,8 @@ class Fit:
     size_pt: float
     lines: int
     line_height: float = LINE_HEIGHT
+    #: False when even the smallest size tried leaves the text too large for its box
+    fits: bool = True
 
     def height_mm(self) -> float:
         return self.lines * self.size_pt * self.line_height / MM
@@ -175,15 +177,17 @@ def fit_lines(
     step: float = 0.5,
     line_height: float = LINE_HEIGHT,
     ink_below: float = 0.0,
+    floor_pt: float = FLOOR_PT,
 ) -> Fit:
     """The largest font size at which the paragraphs (each starting a new line) fit the box.
 
     Sizes go down from `max_pt` in steps; below `min_pt` only when the text would not fit at it
     (a word with no break point, too many lines): smaller type is better than text that runs out of
     its box or is cut. `ink_below` is how far (in ems) letters may reach below the last line's box,
-    which the box must hold too. With `prefer_lines`, a size a little smaller (down to
-    `PREFER_SHRINK` of the largest) is chosen when it keeps the text on that many lines: a long
-    name reads better on three lines than broken word by word on five.
+    which the box must hold too; nothing below `floor_pt` is tried (`Fit.fits` says whether the
+    text fits). With `prefer_lines`, a size a little smaller (down to `PREFER_SHRINK` of the
+    largest) is chosen when it keeps the text on that many lines: a long name reads better on three
+    lines than broken word by word on five.
     """
     width_pt = width_mm * MM * WIDTH_SAFETY
     height_pt = height_mm * MM
@@ -202,10 +206,10 @@ def fit_lines(
 
     size = max_pt
     lines = lines_at(size)
-    while not fits(size, lines) and size - step >= FLOOR_PT:
+    while not fits(size, lines) and size - step >= floor_pt:
         size -= step
         lines = lines_at(size)
-    best = Fit(size, lines or 1, line_height)
+    best = Fit(size, lines or 1, line_height, fits(size, lines))
     if prefer_lines is None or best.lines <= prefer_lines:
         return best
     smaller = size - step

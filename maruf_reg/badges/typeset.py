@@ -1,6 +1,8 @@
 """How a badge sets a name: its script, direction and language, and where its words may break.
 
-A word breaks only where its language allows it, with a hyphen: the break points come from pyphen's
+Names are set whole when they fit their box at a readable size; only a name that does not is
+hyphenated (a dictionary costs a process up to 30 MB: they are loaded for the few names that need
+one). A word breaks only where its language allows it, with a hyphen: the break points come from pyphen's
 dictionaries (and ours for Turkish, which pyphen lacks) and are written into the text as soft
 hyphens, so that the size `fit.py` chooses and the lines WeasyPrint makes agree by construction
 (WeasyPrint's own `hyphens: auto` would misplace the breaks of a Turkish word with "İ": pyphen
@@ -105,7 +107,14 @@ def glyph_language(language: str) -> str:
 
 
 def can_hyphenate(language: str) -> bool:
-    return bool(language) and _dictionary(language) is not None
+    """Whether there is a dictionary for `language` (without loading it: some take 30 MB)."""
+    if not language:
+        return False
+    import pyphen
+
+    return language.split("-")[0].lower() in _OWN_DICTIONARIES or bool(
+        pyphen.language_fallback(language.replace("-", "_"))
+    )
 
 
 def _lower(word: str) -> str:
