@@ -89,8 +89,8 @@ def pages(layout: Layout, face: ForumFace) -> list[tuple[str, str]]:
     return [(language, category) for language in sorted(face.titles) for category in face.bands]
 
 
-def _draw(layout: Layout, face: ForumFace) -> bytes:
-    from maruf_reg.badges import engine
+def backdrop_html(layout: Layout, face: ForumFace) -> tuple[str, dict[str, tuple[bytes, str]]]:
+    """The HTML of the backdrop document (its stylesheet inline) and its images."""
     from maruf_reg.badges.document import environment
 
     headers = {language: _header(layout, face, language) for language in face.titles}
@@ -107,6 +107,13 @@ def _draw(layout: Layout, face: ForumFace) -> bytes:
         )
     )
     images = {"logo:": (face.logo, face.logo_type or "image/png")} if face.logo else {}
+    return html, images
+
+
+def _draw(layout: Layout, face: ForumFace) -> bytes:
+    from maruf_reg.badges import engine
+
+    html, images = backdrop_html(layout, face)
     # Its own stylesheet is inline: this document is made once per process.
     return engine.write_pdf(html, css="", images=images)
 
