@@ -254,6 +254,7 @@ def batch(env: dict[str, str], layout: str, out: Path, count: int) -> dict[str, 
         "pss_mb": sampler.peak_pss_kb / 1024,
         "processes": sampler.most_processes,
         "cpu_seconds": sum(sampler.cpu.values()),
+        "main_cpu_seconds": sampler.cpu.get(child.pid, 0.0),
         "at_peak": sampler.at_peak,
         "size_mb": out.stat().st_size / 1e6,
     }
@@ -458,6 +459,7 @@ def main() -> None:
         print(
             f"        CPU time of all its processes: {figures['cpu_seconds']:.1f} s"
             f" = {per_cpu:.0f} badges per CPU-second"
+            f" (the command itself {figures['main_cpu_seconds']:.1f} s, its rendering processes the rest)"
         )
         if args.verbose:
             for pid, command, rss, pss in figures["at_peak"]:
