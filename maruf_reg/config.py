@@ -62,5 +62,9 @@ BOOKLET_SECONDS = 300
 # Werkzeug's password hash for staff users (tests use a cheap one).
 PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)
 
+# Personal data (the privacy notice says so): kept this many days after the forum's last day,
+# then anonymised with `flask anonymise --forum SLUG` (statistics kept).
+DATA_RETENTION_DAYS = 365
+
 # Uploaded speaker photos.
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024

@@ -17,6 +17,7 @@ from maruf_reg.countries import country_name
 from maruf_reg.forum import current_forum, is_staff_page, public_forum, refuse_changes_to_frozen
 from maruf_reg.i18n import locale_code
 from maruf_reg.names import display_name
+from maruf_reg.text import content_language
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -145,6 +146,7 @@ def init_app(app: Flask) -> None:
         display_name=display_name,
         staff_page=is_staff_page,
         public_forum=public_forum,
+        content_language=content_language,
     )
 
     @app.context_processor

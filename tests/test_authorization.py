@@ -25,6 +25,8 @@ from maruf_reg.models import (
     JobStatus,
     Outcome,
     PointKind,
+    Question,
+    QuestionKind,
     Role,
     RoleKind,
     Scan,
@@ -98,10 +100,21 @@ ACCESS: dict[str, Any] = {
     "registration.admin_resend": DESK,
     "registration.admin_approve": ADMIN,
     "registration.admin_reject": ADMIN,
+    "registration.admin_decide": ADMIN,
+    "registration.my_data": PERSONAL,
+    "registration.my_data_json": PERSONAL,
+    "registration.erase_me": PERSONAL,
+    "registration.admin_data": ADMIN,
+    "registration.admin_data_json": ADMIN,
+    "registration.admin_erase": ADMIN,
+    "registration.privacy": PUBLIC,
     "registration.admin_cancel": ADMIN,
     "registration.admin_reactivate": ADMIN,
     "registration.admin_import": ADMIN,
     "registration.admin_invitations": ADMIN,
+    "registration.admin_questions": ADMIN,
+    "registration.admin_question": ADMIN,
+    "registration.retire_question": ADMIN,
     # badges
     "badges.personal_badge": PERSONAL,
     "badges.print_one": DESK,
@@ -129,6 +142,8 @@ ACCESS: dict[str, Any] = {
     "checkin_api.point_counts": DOOR,
     "checkin_api.all_counts": DESK,
     "checkin_api.people": DESK,
+    "checkin.walk_in": DESK,
+    "checkin.walk_in_done": DESK,
     # reports
     "reports.certificate": PERSONAL,
     "reports.dashboard": ADMIN,
@@ -138,6 +153,7 @@ ACCESS: dict[str, Any] = {
     "reports.themes": ADMIN,
     "reports.theme": ADMIN,
     "reports.export": ADMIN,
+    "reports.questions": ADMIN,
 }
 
 ROLES = (Role.DOOR, Role.DESK, Role.ADMIN)
@@ -198,7 +214,10 @@ def world(
         )
         role = SessionRole(session_id=session.id, person_id=speaker.id, role=RoleKind.SPEAKER)
         job = Job(kind="badges", status=JobStatus.DONE, total=1, done=1)
-        db.session.add_all([point, role, job])
+        question = Question(
+            forum_id=forum.id, kind=QuestionKind.SHORT_TEXT, label_tr="Diyet?", label_en="Diet?"
+        )
+        db.session.add_all([point, role, job, question])
         db.session.commit()
         row, revoked = auth_services.create_token(role=Role.ADMIN, name="lost tablet")
         auth_services.revoke_token(row)
@@ -212,6 +231,7 @@ def world(
             "role_id": role.id,
             "point_id": point.id,
             "job_id": job.id,
+            "question_id": question.id,
             "user_id": door_user.id,
             "person_id": speaker.id,
             "forum_id": forum.id,

@@ -61,3 +61,51 @@ def test_init_db_twice_changes_nothing(databases, tmp_path, monkeypatch):
     assert second.exit_code == 0, second.output
     with app.app_context():
         db.engine.dispose()
+
+
+def test_upgrading_a_forum_in_use_keeps_its_people_and_their_search(
+    databases, tmp_path, monkeypatch
+):
+    """A migration that copies the people table (SQLite alters a column so) must not take the
+    registrations with it through their foreign keys, nor leave the people search behind."""
+    from flask_migrate import upgrade
+
+    monkeypatch.setenv("MARUF_INSTANCE_PATH", str(tmp_path))
+    url = databases.new("migrations3")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "s" * 32,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "HUEY_IMMEDIATE": True,
+        }
+    )
+    with app.app_context():
+        upgrade(revision="76e82d6a47c6")  # before people could have no e-mail address
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO forums (slug, name_tr, name_en, venue, city, starts_on, ends_on, timezone,"
+                " registration_open, approval_categories, signup_categories, badge_colours, colour,"
+                " created_at) VALUES ('f', 'F', 'F', '', '', '2030-10-01', '2030-10-03',"
+                " 'Europe/Istanbul', true, '[]', '[]', '{}', '#000000', '2030-01-01')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO people (given_name, family_name, email, organisation, position, country,"
+                " phone, language, bio_tr, bio_en, search_key, created_at, updated_at) VALUES"
+                " ('Ayşe', 'Öztürk', 'a@example.org', '', '', 'TR', '', 'tr', '', '', 'ayse ozturk',"
+                " '2030-01-01', '2030-01-01')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO registrations (forum_id, person_id, category, status, manage_token,"
+                " badge_serial, source, created_at, updated_at) SELECT f.id, p.id, 'participant',"
+                " 'confirmed', 'token-of-ayse-0123456789', 1, 'online', '2030-01-01', '2030-01-01'"
+                " FROM forums f, people p"
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM registrations").scalar() == 1
+        from maruf_reg import people_search
+
+        with app.test_request_context():
+            assert [hit.given_name for hit in people_search.search_people(1, "ozturk")] == ["Ayşe"]
+        db.engine.dispose()

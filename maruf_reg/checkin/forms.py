@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, widgets
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
+from maruf_reg.categories import CATEGORY_LABELS
 from maruf_reg.forms import Form
 from maruf_reg.models import PointKind
+from maruf_reg.registration.forms import (
+    EmailAddress,
+    country_field,
+    language_field,
+    name_field,
+    options,
+    strip,
+    text_field,
+    too_long,
+)
 
 
 def _optional_int(value: object) -> int | None:
@@ -38,3 +49,31 @@ class PointForm(Form):
 
 class AdmitForm(Form):
     point = SelectField(_l("Admit at"), coerce=int, choices=[], validate_choice=True)
+
+
+class WalkInForm(Form):
+    """A walk-in at the desk: who they are, and where to let them in."""
+
+    given_name = name_field(_l("Given name"), required=True)
+    family_name = name_field(_l("Family name"), required=False)
+    organisation = text_field(_l("Organisation"))
+    position = text_field(_l("Position"))
+    country = country_field(required=False, empty_label="—")
+    email = StringField(
+        _l("E-mail (optional: the personal link is sent there)"),
+        validators=[Optional(), too_long(254), EmailAddress()],
+        filters=[strip],
+        render_kw={"autocomplete": "off", "inputmode": "email", "type": "email"},
+    )
+    language = language_field()
+    category = SelectField(
+        _l("Category"), choices=options((c.value, label) for c, label in CATEGORY_LABELS.items())
+    )
+    point = SelectField(
+        _l("Admit at once at"), coerce=_optional_int, choices=[], validate_choice=True
+    )
+    consent_data = BooleanField(
+        _l("The person agrees that their data is processed to organise the forum (notice shown)."),
+        validators=[DataRequired(message=_l("A registration needs this consent."))],
+    )
+    consent_photo = BooleanField(_l("The person agrees to be photographed."))

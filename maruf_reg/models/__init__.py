@@ -24,9 +24,20 @@ from maruf_reg.models.program import (
     SessionRole,
     Theme,
 )
+from maruf_reg.models.questions import (
+    CHOICE_KINDS,
+    Answer,
+    AnswerChoice,
+    Question,
+    QuestionKind,
+    QuestionOption,
+)
 
 __all__ = [
+    "CHOICE_KINDS",
     "NAME_MAX",
+    "Answer",
+    "AnswerChoice",
     "ApiToken",
     "AuditLog",
     "BadgePrint",
@@ -39,6 +50,9 @@ __all__ = [
     "Outcome",
     "Person",
     "PointKind",
+    "Question",
+    "QuestionKind",
+    "QuestionOption",
     "Registration",
     "RegistrationStatus",
     "Role",

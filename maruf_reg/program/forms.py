@@ -215,7 +215,11 @@ class AddRoleForm(Form):
     def __init__(self, *args: Any, people: Iterable[Person] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.person_id.choices = choices(
-            (str(p.id), f"{p.name} <{p.email}>{f' · {p.organisation}' if p.organisation else ''}")
+            (
+                str(p.id),
+                (f"{p.name} <{p.email}>" if p.email else p.name)
+                + (f" · {p.organisation}" if p.organisation else ""),
+            )
             for p in people
         )
         self.country.choices = choices([("", "—"), *country_choices(locale_code())])

@@ -15,6 +15,7 @@ from maruf_reg.extensions import db
 from maruf_reg.forum import forum_days
 from maruf_reg.models import (
     Forum,
+    Person,
     Registration,
     RegistrationStatus,
     Room,
@@ -164,9 +165,15 @@ def confirmed_roles(forum_id: int) -> Select[SessionRole]:
         )
         .exists()
     )
+    # A person whose data was erased is not named on the programme any more.
+    not_erased = (
+        select(Person.id)
+        .where(Person.id == SessionRole.person_id, Person.erased_at.is_(None))
+        .exists()
+    )
     return (
         select(SessionRole)
-        .where(confirmed)
+        .where(confirmed, not_erased)
         .options(selectinload(SessionRole.person))
         .order_by(SessionRole.session_id, SessionRole.position, SessionRole.id)
     )

@@ -11,17 +11,17 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from maruf_reg.auth.access import admin_required, role_required
-from maruf_reg.countries import is_country
 from maruf_reg.extensions import db
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
-from maruf_reg.models import Category, Forum, RegistrationStatus, Role, RoleKind, Theme
-from maruf_reg.registration import importer, lifecycle, listing, services, speakers
+from maruf_reg.models import Category, Forum, Role, RoleKind, Theme
+from maruf_reg.registration import answers, importer, lifecycle, listing, services, speakers
 from maruf_reg.registration.forms import (
     AdminEditForm,
     ConfirmForm,
@@ -51,20 +51,6 @@ def _is_admin() -> bool:
     return bool(current_user.has_role(Role.ADMIN))
 
 
-def _filters(form: FilterForm) -> listing.Filters:
-    def member(enum_cls: Any, value: str | None) -> Any:
-        return enum_cls(value) if value in enum_cls._value2member_map_ else None
-
-    theme = form.theme.data or ""
-    return listing.Filters(
-        q=(form.q.data or "")[:200],
-        category=member(Category, form.category.data),
-        status=member(RegistrationStatus, form.status.data),
-        theme_id=int(theme) if theme.isdigit() else None,
-        country=form.country.data if is_country(form.country.data or "") else "",
-    )
-
-
 @bp.route("/admin/registrations")
 @role_required(Role.DESK)
 def admin_list() -> str:
@@ -79,7 +65,7 @@ def admin_list() -> str:
         [("", _("All themes")), *((str(t.id), t.name(locale)) for t in themes)]
     )
     page = listing.search_registrations(
-        forum.id, _filters(form), page=request.args.get("page", 1, type=int) or 1
+        forum.id, form.filters(), page=request.args.get("page", 1, type=int) or 1
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
@@ -109,7 +95,7 @@ def admin_detail(registration_id: int) -> str | Response:
             changed = lifecycle.update_details(
                 registration.id,
                 person_details(form),
-                email=form.email.data,
+                email=form.email.data or None,
                 category=Category(form.category.data) if "category" in form else None,
                 actor="staff",
                 staff_user_id=_staff_id(),
@@ -128,6 +114,7 @@ def admin_detail(registration_id: int) -> str | Response:
         person=person,
         seats=sorted(registration.seats, key=lambda s: (s.session.starts_at, s.session_id)),
         roles=services.speaking_roles(registration),
+        answered=answers.answered(registration.forum_id, registration.id, locale_code()),
         history=listing.audit_trail(registration),
         confirm=ConfirmForm(),
         is_admin=_is_admin(),
@@ -168,6 +155,30 @@ def admin_reject(registration_id: int) -> Response:
         lambda: lifecycle.reject(registration_id, staff_user_id=_staff_id()),
         _("Rejected. The person has been told by e-mail."),
     )
+
+
+@bp.route("/admin/registrations/decide", methods=["POST"])
+@admin_required
+def admin_decide() -> Response:
+    """Approve or reject the pending registrations ticked in the list, all at once."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = [int(v) for v in request.form.getlist("registration") if v.isascii() and v.isdigit()]
+    approve = request.form.get("decision") == "approve"
+    done = lifecycle.decide_many(
+        ids[:1000], approve=approve, forum_id=_forum().id, staff_user_id=_staff_id()
+    )
+    message = (
+        ngettext("%(num)d approved.", "%(num)d approved.", done)
+        if approve
+        else ngettext("%(num)d rejected.", "%(num)d rejected.", done)
+    )
+    flash(message + " " + _("Each person has been told by e-mail."), "success")
+    back = request.form.get("back", "")
+    # Only a path on this site: the list the organiser came from.
+    same_site = back.startswith("/") and not back.startswith(("//", "/\\"))
+    return redirect(back if same_site else url_for("registration.admin_list"))
 
 
 @bp.route("/admin/registrations/<int:registration_id>/cancel", methods=["POST"])

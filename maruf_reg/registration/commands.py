@@ -1,4 +1,4 @@
-"""`flask import-people`: people from a CSV file into the current forum (all rows or none)."""
+"""`flask import-people` (people from a CSV file, all rows or none) and `flask anonymise`."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from pathlib import Path
 
 import click
 from flask_babel import force_locale
+from sqlalchemy import select
 
+from maruf_reg import personal_data
 from maruf_reg.database import write_intent
-from maruf_reg.forum import current_forum
-from maruf_reg.models import Category
+from maruf_reg.extensions import db
+from maruf_reg.forum import current_forum, today
+from maruf_reg.models import Category, Forum
 from maruf_reg.registration import importer
 from maruf_reg.registration.views import bp
 
@@ -49,3 +52,25 @@ def import_people(file: Path, category: str | None, send_mail: bool) -> None:
         f"'{delimiter}'-separated): {result.created} new, {result.updated} updated, "
         f"{result.unchanged} unchanged."
     )
+
+
+@bp.cli.command("anonymise")
+@click.option("--forum", "slug", required=True, help="The forum's slug.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def anonymise(slug: str, yes: bool) -> None:
+    """Anonymise every registration of a finished forum; its statistics are kept."""
+    forum = db.session.scalar(select(Forum).where(Forum.slug == slug))
+    if forum is None:
+        raise click.ClickException(f"no forum {slug!r}")
+    if forum.ends_on >= today(forum):
+        raise click.ClickException(
+            f"{slug} is not over yet (its last day is {forum.ends_on.isoformat()}): "
+            "anonymise a forum once it has ended"
+        )
+    if not yes:
+        click.confirm(
+            f"Erase the names and contact details of every registration of {slug}?", abort=True
+        )
+    with write_intent():
+        count = personal_data.anonymise_forum(forum.id)
+    click.echo(f"{count:,} registrations of {slug} anonymised; the statistics are kept.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,6 +35,7 @@ from maruf_reg.countries import country_choices, is_country
 from maruf_reg.forms import Form
 from maruf_reg.i18n import LANGUAGE_NAMES, locale_code
 from maruf_reg.models import NAME_MAX, Category, RegistrationStatus, RoleKind
+from maruf_reg.registration.listing import Filters
 from maruf_reg.text import InvalidEmail, normalise_email
 
 TEXT_MAX = 200
@@ -323,7 +325,13 @@ class InvitationForm(Form):
 class AdminEditForm(Form):
     given_name = name_field(_l("Given name"), required=True)
     family_name = name_field(_l("Family name"), required=False)
-    email = email_field()
+    # Optional: a walk-in may have none; one given is never taken away here.
+    email = StringField(
+        _l("E-mail"),
+        validators=[Optional(), too_long(254), EmailAddress()],
+        filters=[strip],
+        render_kw={"autocomplete": "email", "inputmode": "email", "type": "email"},
+    )
     organisation = text_field(_l("Organisation"))
     position = text_field(_l("Position"))
     country = country_field(required=False, empty_label="—")
@@ -358,6 +366,21 @@ class FilterForm(Form):
         filters=[upper],
         widget=CountrySelect(),
     )
+
+    def filters(self) -> Filters:
+        """The chosen filters; anything that is not one of them is left out, never an error."""
+
+        def member(enum_cls: Any, value: str | None) -> Any:
+            return enum_cls(value) if value in enum_cls._value2member_map_ else None
+
+        theme = self.theme.data or ""
+        return Filters(
+            q=(self.q.data or "")[:SEARCH_MAX],
+            category=member(Category, self.category.data),
+            status=member(RegistrationStatus, self.status.data),
+            theme_id=int(theme) if re.fullmatch(r"[0-9]{1,9}", theme) else None,
+            country=self.country.data if is_country(self.country.data or "") else "",
+        )
 
 
 class ImportForm(Form):

@@ -19,8 +19,10 @@ import io
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from maruf_reg import audit
@@ -37,7 +39,10 @@ from maruf_reg.models import (
     utcnow,
 )
 from maruf_reg.personal_links import new_token
+from maruf_reg.registration import answers, questions
+from maruf_reg.registration.answers import AnswerValue
 from maruf_reg.registration.mails import Notice, send_notice
+from maruf_reg.registration.questions import QuestionError, QuestionSpec
 from maruf_reg.registration.services import InvalidEmail, RegistrationError, normalise_email
 from maruf_reg.text import search_key
 
@@ -93,6 +98,8 @@ class PersonRow:
     line: int
     values: dict[str, str]
     category: Category | None
+    #: answers to the forum's questions (non-empty cells only)
+    answers: list[AnswerValue] = field(default_factory=list)
 
 
 @dataclass
@@ -130,11 +137,17 @@ def _delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _column_for(header: str) -> str | None:
+def _column_for(header: str, asked: Sequence[QuestionSpec] = ()) -> str | None:
+    """The column a header names: a person's field, or a question (`q<id>`, by its text in
+    Turkish or English, or written `q<id>` as the export heads it)."""
     key = search_key(header.replace("_", " ")).replace(" ", "")
     for column, names in COLUMNS.items():
         if key in {search_key(n.replace("_", " ")).replace(" ", "") for n in names}:
             return column
+    for question in asked:
+        names = (question.label_tr, question.label_en, f"q{question.id}")
+        if key in {search_key(name).replace(" ", "") for name in names}:
+            return f"q{question.id}"
     return None
 
 
@@ -153,8 +166,29 @@ def _bad_characters(text: str) -> bool:
     return any(unicodedata.category(c) in ("Cc", "Cs") and c != "\t" for c in text)
 
 
-def parse(data: bytes) -> tuple[list[PersonRow], list[tuple[int, str]], str, str]:
-    """Read and check every row: (rows, errors as (line, reason), encoding, delimiter)."""
+def _header(
+    record: list[str], line: int, asked: Sequence[QuestionSpec]
+) -> tuple[list[str | None], list[tuple[int, str]]]:
+    """The columns the header line names, or why it cannot be read."""
+    columns = [_column_for(cell, asked) for cell in record]
+    errors = []
+    unknown = [
+        cell for cell, col in zip(record, columns, strict=True) if col is None and cell.strip()
+    ]
+    if unknown:
+        known = ", ".join(COLUMNS)
+        errors.append((line, f"unknown column(s) {', '.join(unknown)}; known columns: {known}"))
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        errors.append((line, f"missing column(s): {', '.join(missing)}"))
+    return columns, errors
+
+
+def parse(
+    data: bytes, asked: Sequence[QuestionSpec] = ()
+) -> tuple[list[PersonRow], list[tuple[int, str]], str, str]:
+    """Read and check every row: (rows, errors as (line, reason), encoding, delimiter); `asked`:
+    the forum's questions, whose answers may come as columns."""
     text, encoding = decode(data)
     lines = text.splitlines()
     start = next((n for n, line in enumerate(lines) if line.strip()), None)
@@ -173,23 +207,7 @@ def parse(data: bytes) -> tuple[list[PersonRow], list[tuple[int, str]], str, str
             if not any(cell.strip() for cell in record):
                 continue
             if not columns:
-                columns = [_column_for(cell) for cell in record]
-                unknown = [
-                    cell
-                    for cell, col in zip(record, columns, strict=True)
-                    if col is None and cell.strip()
-                ]
-                if unknown:
-                    known = ", ".join(COLUMNS)
-                    errors.append(
-                        (
-                            record_line,
-                            f"unknown column(s) {', '.join(unknown)}; known columns: {known}",
-                        )
-                    )
-                missing = [c for c in REQUIRED if c not in columns]
-                if missing:
-                    errors.append((record_line, f"missing column(s): {', '.join(missing)}"))
+                columns, errors = _header(record, record_line, asked)
                 if errors:
                     return [], errors, encoding, delimiter
                 continue
@@ -197,6 +215,8 @@ def parse(data: bytes) -> tuple[list[PersonRow], list[tuple[int, str]], str, str
                 errors.append((record_line, f"more than {MAX_ROWS} rows; split the file"))
                 break
             row, problems = _check_row(record_line, record, columns, seen)
+            if row is not None:
+                problems += _read_answers(row, asked)
             errors.extend((record_line, p) for p in problems)
             if row is not None:
                 rows.append(row)
@@ -255,6 +275,21 @@ def _check_row(  # noqa: C901, PLR0912  (one check per column, in the order of t
     return (PersonRow(line, values, category) if not problems else None), problems
 
 
+def _read_answers(row: PersonRow, asked: Sequence[QuestionSpec]) -> list[str]:
+    """Move the row's question cells into typed answers; the problems, in English."""
+    problems = []
+    for question in asked:
+        cell = row.values.pop(f"q{question.id}", "")
+        if not cell:
+            continue
+        try:
+            row.answers.append(answers.read_answer(question, cell))
+        except QuestionError as error:
+            with force_locale("en"):
+                problems.append(f"{question.label_en}: {error.translated()}")
+    return problems
+
+
 def import_people(  # noqa: C901, PLR0912  (one transaction: its steps read best in one place)
     forum_id: int,
     data: bytes,
@@ -271,7 +306,7 @@ def import_people(  # noqa: C901, PLR0912  (one transaction: its steps read best
     """
     if db.session.get(Forum, forum_id) is None:
         raise ImportRefused([(0, f"forum {forum_id} does not exist")])
-    rows, errors, encoding, delimiter = parse(data)
+    rows, errors, encoding, delimiter = parse(data, questions.specs(forum_id))
     if errors:
         raise ImportRefused(errors)
     result = ImportResult(encoding=encoding, delimiter=delimiter)
@@ -305,20 +340,12 @@ def import_people(  # noqa: C901, PLR0912  (one transaction: its steps read best
             if changed:
                 person.refresh_search_key()
         registration = registrations.get(person.id) if person.id else None
-        if registration is None:
-            registration = Registration(
-                forum_id=forum_id,
-                person=person,
-                category=explicit or Category.PARTICIPANT,
-                status=RegistrationStatus.CONFIRMED,
-                manage_token=new_token(),
-                source="import",
-                confirmed_at=now,
-            )
-            db.session.add(registration)
-            changed["registration"] = "created"
-        elif explicit is not None:
-            changed.update(audit.changes(registration, {"category": explicit}))
+        registration = _registration(forum_id, registration, person, explicit, changed, now)
+        if row.answers:
+            db.session.flush()
+            answered = answers.save_answers(registration.id, row.answers)
+            if answered:
+                changed["answers"] = answered
         if not changed:
             result.unchanged += 1
             continue
@@ -343,10 +370,36 @@ def import_people(  # noqa: C901, PLR0912  (one transaction: its steps read best
     return result
 
 
+def _registration(
+    forum_id: int,
+    registration: Registration | None,
+    person: Person,
+    category: Category | None,
+    changed: dict[str, Any],
+    now: datetime,
+) -> Registration:
+    """The person's registration: a new one (confirmed), or the one there with its category set."""
+    if registration is None:
+        registration = Registration(
+            forum_id=forum_id,
+            person=person,
+            category=category or Category.PARTICIPANT,
+            status=RegistrationStatus.CONFIRMED,
+            manage_token=new_token(),
+            source="import",
+            confirmed_at=now,
+        )
+        db.session.add(registration)
+        changed["registration"] = "created"
+    elif category is not None:
+        changed.update(audit.changes(registration, {"category": category}))
+    return registration
+
+
 def _existing_people(emails: list[str]) -> dict[str, Person]:
     people: dict[str, Person] = {}
     for start in range(0, len(emails), 500):
         chunk = emails[start : start + 500]
         for person in db.session.scalars(select(Person).where(Person.email.in_(chunk))):
-            people[person.email] = person
+            people[person.email or ""] = person
     return people

@@ -6,7 +6,7 @@ Every operation is one transaction with one commit; mail is queued after it.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -23,6 +23,7 @@ from maruf_reg.models import (
     utcnow,
 )
 from maruf_reg.registration import seats
+from maruf_reg.registration.answers import AnswerValue, save_answers
 from maruf_reg.registration.mails import Notice, send_notice, send_promotions
 from maruf_reg.registration.seats import SeatChanges, SeatError
 from maruf_reg.registration.services import (
@@ -54,10 +55,12 @@ def update_details(
     consent_photo: bool | None = None,
     email: str | None = None,
     category: Category | None = None,
+    answers: Sequence[AnswerValue] = (),
     actor: str = "self",
     staff_user_id: int | None = None,
 ) -> dict[str, list[Any]]:
-    """Change a person's details (and, for organisers, e-mail and category); return what changed."""
+    """Change a person's details, answers (and, for organisers, e-mail and category); return what
+    changed (answers by question id, without their text)."""
     registration = _locked(registration_id)
     person = registration.person
     values: dict[str, Any] = asdict(details)
@@ -77,6 +80,9 @@ def update_details(
     if consent_photo is not None and consent_photo != (registration.consent_photo_at is not None):
         registration.consent_photo_at = utcnow() if consent_photo else None
         changed["consent_photo"] = [not consent_photo, consent_photo]
+    answered = save_answers(registration.id, answers)
+    if answered:
+        changed["answers"] = [None, answered]
     if not changed:
         db.session.rollback()
         return changed
@@ -145,6 +151,17 @@ def _end(
     if registration.status not in only_from:
         db.session.rollback()
         raise WrongStatus(f"registration {registration_id} is {registration.status.value}")
+    changes = _ended(registration, action=action, actor=actor, staff_user_id=staff_user_id)
+    db.session.commit()
+    send_notice(notice, registration_id)
+    send_promotions(changes.promoted)
+    return changes
+
+
+def _ended(
+    registration: Registration, *, action: str, actor: str, staff_user_id: int | None
+) -> SeatChanges:
+    """Cancel a locked registration in the caller's transaction; its seats go to the waitlists."""
     changes = seats.replace_seats(registration, [], drop_all=True)
     previous = registration.status
     registration.status = RegistrationStatus.CANCELLED
@@ -160,9 +177,6 @@ def _end(
             "promoted": [list(p) for p in changes.promoted],
         },
     )
-    db.session.commit()
-    send_notice(notice, registration_id)
-    send_promotions(changes.promoted)
     return changes
 
 
@@ -202,6 +216,12 @@ def approve(registration_id: int, *, staff_user_id: int) -> None:
     if registration.status != RegistrationStatus.PENDING:
         db.session.rollback()
         raise WrongStatus(f"registration {registration_id} is {registration.status.value}")
+    _approved(registration, staff_user_id=staff_user_id)
+    db.session.commit()
+    send_notice(Notice.APPROVED, registration_id)
+
+
+def _approved(registration: Registration, *, staff_user_id: int) -> None:
     registration.status = RegistrationStatus.CONFIRMED
     registration.confirmed_at = utcnow()
     audit.record(
@@ -210,8 +230,40 @@ def approve(registration_id: int, *, staff_user_id: int) -> None:
         staff_user_id=staff_user_id,
         details={"status": ["pending", "confirmed"]},
     )
+
+
+def decide_many(
+    registration_ids: Collection[int], *, approve: bool, forum_id: int, staff_user_id: int
+) -> int:
+    """Approve (or reject) many pending registrations of a forum at once, in one transaction;
+    the others are left as they are. Returns how many were decided; each person is mailed."""
+    decided: list[int] = []
+    promoted: list[tuple[int, int]] = []
+    for registration_id in sorted(set(registration_ids)):
+        registration = db.session.scalar(
+            select(Registration)
+            .where(Registration.id == registration_id, Registration.forum_id == forum_id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+        if registration is None or registration.status != RegistrationStatus.PENDING:
+            continue
+        if approve:
+            _approved(registration, staff_user_id=staff_user_id)
+        else:
+            changes = _ended(
+                registration,
+                action="registration.reject",
+                actor="staff",
+                staff_user_id=staff_user_id,
+            )
+            promoted += changes.promoted
+        decided.append(registration.id)
     db.session.commit()
-    send_notice(Notice.APPROVED, registration_id)
+    for registration_id in decided:
+        send_notice(Notice.APPROVED if approve else Notice.REJECTED, registration_id)
+    send_promotions(promoted)
+    return len(decided)
 
 
 def reactivate(

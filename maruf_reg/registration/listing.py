@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from maruf_reg import people_search
@@ -49,18 +49,22 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-def _filtered(forum_id: int, filters: Filters) -> Select[Any]:
-    query = select(Registration).join(Person).where(Registration.forum_id == forum_id)
-    query = query.where(*people_search.condition(people_search.query_words(filters.q), Person.id))
+def conditions(forum_id: int, filters: Filters) -> list[ColumnElement[bool]]:
+    """The list's filters as conditions on `Registration` joined to `Person` (the list and its
+    export use the same)."""
+    found = [
+        Registration.forum_id == forum_id,
+        *people_search.condition(people_search.query_words(filters.q), Person.id),
+    ]
     if filters.category is not None:
-        query = query.where(Registration.category == filters.category)
+        found.append(Registration.category == filters.category)
     if filters.status is not None:
-        query = query.where(Registration.status == filters.status)
+        found.append(Registration.status == filters.status)
     if filters.country:
-        query = query.where(Person.country == filters.country.upper())
+        found.append(Person.country == filters.country.upper())
     if filters.theme_id is not None:
         in_theme = select(Session.id).where(Session.theme_id == filters.theme_id)
-        query = query.where(
+        found.append(
             or_(
                 exists().where(
                     Seat.registration_id == Registration.id, Seat.session_id.in_(in_theme)
@@ -71,7 +75,11 @@ def _filtered(forum_id: int, filters: Filters) -> Select[Any]:
                 ),
             )
         )
-    return query
+    return found
+
+
+def _filtered(forum_id: int, filters: Filters) -> Select[Any]:
+    return select(Registration).join(Person).where(*conditions(forum_id, filters))
 
 
 def search_registrations(

@@ -170,7 +170,7 @@ def build_notice(
         subject = _subject(kind, registration, forum_name, extra)
         text = render_template("registration/mail/notice.txt", subject=subject, **context)
         html = render_template("registration/mail/notice.html", subject=subject, **context)
-    return mail.build_message(to=person.email, subject=subject, text=text, html=html)
+    return mail.build_message(to=person.email or "", subject=subject, text=text, html=html)
 
 
 def _load(registration_id: int) -> Registration | None:
@@ -199,7 +199,8 @@ def deliver_notice(
     path; a failed send is retried by Huey like any mail.
     """
     registration = _load(registration_id)
-    if registration is not None:
+    # A walk-in registered without an address, or a person whose data was erased: nobody to tell.
+    if registration is not None and registration.person.email:
         message = build_notice(Notice(kind), registration, session_ids=session_ids, gone=gone)
         mail.deliver_now(message)
 

@@ -26,12 +26,13 @@ from werkzeug.wrappers import Response as BaseResponse
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Registration, SeatStatus
 from maruf_reg.program import ics
-from maruf_reg.registration import lifecycle, seats, services
+from maruf_reg.registration import answers, lifecycle, questions, seats, services
 from maruf_reg.registration.forms import (
     ConfirmForm,
     EditForm,
     SessionsForm,
 )
+from maruf_reg.registration.question_forms import QuestionInput
 from maruf_reg.registration.seats import SeatError
 from maruf_reg.registration.views import bp, person_details, seat_error, session_options
 
@@ -52,6 +53,7 @@ def manage(token: str) -> str:
     return render_template(
         "registration/manage.html",
         registration=registration,
+        answered=answers.answered(registration.forum_id, registration.id, locale_code()),
         person=registration.person,
         seats=sorted(registration.seats, key=lambda s: (s.session.starts_at, s.session_id)),
         positions=seats.waitlist_positions(registration.seats),
@@ -67,13 +69,20 @@ def edit(token: str) -> str | BaseResponse:
     registration = _registration(token)
     person = registration.person
     form = EditForm(obj=person)
+    asked = [q for q in questions.specs(registration.forum_id) if q.asks(registration.category)]
     if not form.is_submitted():
         form.consent_photo.data = registration.consent_photo_at is not None
-    if form.validate_on_submit():
+        given = QuestionInput.answered(asked, answers.answers_of(registration.id))
+    else:
+        given = QuestionInput.posted(asked)
+    valid = form.validate_on_submit()
+    values = given.read(registration.category) if form.is_submitted() else None
+    if valid and values is not None:
         lifecycle.update_details(
             registration.id,
             person_details(form),
             consent_photo=bool(form.consent_photo.data),
+            answers=values,
             actor="self",
         )
         # The next page speaks the language just chosen; so does this message.
@@ -81,7 +90,7 @@ def edit(token: str) -> str | BaseResponse:
             flash(_("Your details are saved."), "success")
         return redirect(url_for("registration.manage", token=token))
     return render_template(
-        "registration/edit.html", form=form, registration=registration, token=token
+        "registration/edit.html", form=form, questions=given, registration=registration, token=token
     )
 
 

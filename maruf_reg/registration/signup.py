@@ -24,7 +24,8 @@ from maruf_reg.models import (
     utcnow,
 )
 from maruf_reg.personal_links import new_token
-from maruf_reg.registration import seats
+from maruf_reg.registration import answers, seats
+from maruf_reg.registration.answers import AnswerValue
 from maruf_reg.registration.mails import Notice, send_notice
 from maruf_reg.registration.seats import SeatChanges, SeatError, SessionNotBookable
 from maruf_reg.registration.services import (
@@ -44,6 +45,8 @@ class SignUp:
     session_ids: tuple[int, ...] = ()
     consent_data: bool = True
     consent_photo: bool = False
+    #: answers to the forum's own questions (read by `answers.read_answers`)
+    answers: tuple[AnswerValue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,7 @@ def sign_up(rules: SignUpRules, data: SignUp) -> SignUpResult:
         db.session.flush()
         chosen = sessions_for_booking(forum_id, data.session_ids, lock=True)
         changes = seats.request_seats(registration, chosen)
+        answers.save_answers(registration.id, data.answers)
         audit.record(
             "registration.create",
             obj=registration,

@@ -34,7 +34,7 @@ from maruf_reg.extensions import limiter
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Category, Forum, Session
-from maruf_reg.registration import listing, seats, services, signup, speakers
+from maruf_reg.registration import listing, questions, seats, services, signup, speakers
 from maruf_reg.registration.forms import (
     ResendForm,
     SignUpForm,
@@ -42,6 +42,7 @@ from maruf_reg.registration.forms import (
     options,
 )
 from maruf_reg.registration.mails import session_when
+from maruf_reg.registration.question_forms import QuestionInput
 from maruf_reg.registration.seats import SeatError, SessionNotBookable, SessionsOverlap
 from maruf_reg.text import localized
 
@@ -73,6 +74,13 @@ def _forum() -> Forum:
     if forum is None:
         abort(404)
     return forum
+
+
+@bp.app_template_filter("category_name")
+def category_name(code: str) -> str:
+    """A category's label in the page's language."""
+    label = CATEGORY_LABELS.get(Category(code)) if code in Category._value2member_map_ else None
+    return str(label or code)
 
 
 @bp.app_template_filter("registration_when")
@@ -205,11 +213,14 @@ def person_details(form: Any) -> services.PersonDetails:
     )
 
 
-def _signed_up(form: SignUpForm) -> bool:
+def _signed_up(form: SignUpForm, asked: QuestionInput) -> bool:
     """Sign up with a valid form; False (and errors on the form) when a rule refuses it."""
     if form.website.data:
         # A bot filled the hidden field: answer as if all went well, keep nothing.
         return True
+    given = asked.read(form.category.data)
+    if given is None:
+        return False
     data = signup.SignUp(
         email=form.email.data,
         details=person_details(form),
@@ -217,6 +228,7 @@ def _signed_up(form: SignUpForm) -> bool:
         session_ids=tuple(form.sessions.data or ()),
         consent_data=bool(form.consent_data.data),
         consent_photo=bool(form.consent_photo.data),
+        answers=tuple(given),
     )
     try:
         signup.sign_up(_rules(), data)
@@ -253,8 +265,12 @@ def register() -> str | BaseResponse:
         form.language.data = locale_code()
     # The form is checked before the database is touched: on SQLite a posting request holds the
     # write lock from its first query, and sign-ups come in rushes.
-    if form.validate_on_submit() and _signed_up(form):
+    valid = form.validate_on_submit()
+    asked = QuestionInput.posted(questions.specs(_rules().forum_id))
+    if valid and _signed_up(form, asked):
         return redirect(url_for("registration.sent"))
+    if form.is_submitted() and not asked.errors and form.category.data:
+        asked.read(form.category.data)  # every refused answer shown at once with the others
     forum = _forum()
     form.category.choices = options(
         (c, CATEGORY_LABELS[Category(c)])
@@ -265,6 +281,7 @@ def register() -> str | BaseResponse:
     html = render_template(
         "registration/register.html",
         form=form,
+        questions=asked,
         options=_sign_up_options(forum),
         approval={c: _("confirmed after an organiser's check") for c in forum.approval_categories},
     )

@@ -194,6 +194,17 @@ def _attendance(session_ids: Iterable[int] | None, forum_id: int) -> Any:
     )
 
 
+def attended_by(forum_id: int, registration_ids: Sequence[int]) -> dict[int, set[int]]:
+    """The sessions each of these registrations attended (the same rule as the figures)."""
+    came = _attendance(None, forum_id)
+    found: dict[int, set[int]] = defaultdict(set)
+    for session_id, rid in db.session.execute(
+        select(came.c.session_id, came.c.rid).where(came.c.rid.in_(list(registration_ids)))
+    ):
+        found[int(rid)].add(int(session_id))
+    return found
+
+
 class Group(enum.StrEnum):
     """What a breakdown groups by."""
 

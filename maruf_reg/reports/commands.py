@@ -35,14 +35,40 @@ def _forum(slug: str | None) -> Forum:
 )
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The file to write.")
 @click.option("--forum", "slug", default=None, help=FORUM_HELP)
-def export_command(kind: str, fmt: str | None, out: Path, slug: str | None) -> None:
+@click.option(
+    "--times",
+    type=click.Choice([t.value for t in exports.Times]),
+    default="utc",
+    show_default=True,
+    help="utc: ISO 8601 in UTC (for systems); local: the forum's time zone (for people).",
+)
+@click.option(
+    "--headers",
+    type=click.Choice(["codes", "tr", "en"]),
+    default="codes",
+    show_default=True,
+    help="The header line: the contract's column codes, or labels in Turkish or English.",
+)
+@click.option("--phone", is_flag=True, help="Add the phone numbers (registrations).")
+def export_command(
+    kind: str,
+    fmt: str | None,
+    out: Path,
+    slug: str | None,
+    times: str,
+    headers: str,
+    phone: bool,
+) -> None:
     """Export registrations, scans or sessions to a CSV or XLSX file."""
     if fmt is None:
         fmt = "xlsx" if out.suffix.lower() == ".xlsx" else "csv"
     forum = _forum(slug)
+    options = exports.ExportOptions(
+        times=exports.Times(times), language=None if headers == "codes" else headers, phone=phone
+    )
     try:
         rows = exports.export_to_file(
-            exports.ExportKind(kind), exports.ExportFormat(fmt), forum, out
+            exports.ExportKind(kind), exports.ExportFormat(fmt), forum, out, options
         )
     except OutputError as error:
         raise click.ClickException(str(error)) from error

@@ -1,9 +1,12 @@
 """CSV and XLSX exports of registrations, scans and sessions, streamed row by row.
 
-The database hands rows over in batches (`yield_per`: a server-side cursor on PostgreSQL) and each
-batch is written before the next is read, so 50,000 registrations are never in memory at once.
+The rows come from `maruf_reg/reports/export_rows.py` in batches and each batch is written before
+the next is read, so 50,000 registrations are never in memory at once; the columns are in
+`export_columns.py`.
 
-Contract (the README's "Reports" section): UTF-8 with a BOM, comma-separated, English codes, times in ISO 8601 UTC.
+Contract (the README's "Reports" section): UTF-8 with a BOM, comma-separated, English codes, times
+in ISO 8601 UTC, the contract's column codes as the header. For people, the same export can carry
+the forum's local times and a header in their language (`ExportOptions`).
 A text cell that starts with = + - @ (or a tab or carriage return) gets a leading ' so that a
 spreadsheet shows it as text instead of running it as a formula.
 """
@@ -11,87 +14,52 @@ spreadsheet shows it as text instead of running it as a formula.
 from __future__ import annotations
 
 import csv
-import enum
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
 from openpyxl import Workbook
-from sqlalchemy import String, select, type_coerce
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
-from maruf_reg.extensions import db
-from maruf_reg.models import CheckInPoint, Forum, Person, Registration, Scan
-from maruf_reg.names import display_name
-from maruf_reg.reports import attendance
+from maruf_reg.models import Forum
+from maruf_reg.reports import export_rows
+from maruf_reg.reports.export_columns import (
+    Column,
+    ExportFormat,
+    ExportKind,
+    ExportOptions,
+    Times,
+)
+from maruf_reg.reports.export_rows import BATCH
 from maruf_reg.reports.files import write_with
 
+__all__ = [
+    "ExportFormat",
+    "ExportKind",
+    "ExportOptions",
+    "Times",
+    "csv_chunks",
+    "export_to_file",
+    "filename",
+    "safe_text",
+    "write_csv",
+    "write_xlsx",
+]
+
 BOM = "\ufeff"
-#: Rows fetched from the database at a time, and written to a download at a time.
-BATCH = 2000
+#: how local times are written in a CSV for people (a spreadsheet reads it as a date-time)
+LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
+DEFAULT = ExportOptions()
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 (so XLSX) cannot hold; a name pasted with a control character must not fail.
 XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-class ExportKind(enum.StrEnum):
-    REGISTRATIONS = "registrations"
-    SCANS = "scans"
-    SESSIONS = "sessions"
-
-
-class ExportFormat(enum.StrEnum):
-    CSV = "csv"
-    XLSX = "xlsx"
-
-
-COLUMNS: dict[ExportKind, tuple[str, ...]] = {
-    ExportKind.REGISTRATIONS: (
-        "id",
-        "given_name",
-        "family_name",
-        "email",
-        "organisation",
-        "country",
-        "category",
-        "status",
-        "created_at",
-    ),
-    ExportKind.SCANS: (
-        "uuid",
-        "scanned_at",
-        "received_at",
-        "point",
-        "registration_id",
-        "name",
-        "email",
-        "category",
-        "outcome",
-        "device",
-        "offline",
-    ),
-    ExportKind.SESSIONS: (
-        "id",
-        "title_en",
-        "title_tr",
-        "theme",
-        "room",
-        "kind",
-        "starts_at",
-        "ends_at",
-        "capacity",
-        "room_capacity",
-        "booked",
-        "waitlisted",
-        "attended",
-        "no_shows",
-        "walk_ins",
-        "peak",
-        "peak_at",
-    ),
-}
 
 
 def safe_text(value: str) -> str:
@@ -99,126 +67,53 @@ def safe_text(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def _code(column: Any) -> Any:
-    # Enum columns read as their stored English code; skipping the enum conversion is also faster.
-    return type_coerce(column, String)
-
-
-def _registration_rows(forum: Forum) -> Iterator[Sequence[Any]]:
-    query = (
-        select(
-            Registration.id,
-            Person.given_name,
-            Person.family_name,
-            Person.email,
-            Person.organisation,
-            Person.country,
-            _code(Registration.category),
-            _code(Registration.status),
-            Registration.created_at,
-        )
-        .join(Person, Person.id == Registration.person_id)
-        .where(Registration.forum_id == forum.id)
-        .order_by(Registration.id)
-        .execution_options(yield_per=BATCH)
-    )
-    yield from db.session.execute(query)
-
-
-def _scan_rows(forum: Forum) -> Iterator[Sequence[Any]]:
-    query = (
-        select(
-            Scan.uuid,
-            Scan.scanned_at,
-            Scan.received_at,
-            Scan.point_id,
-            Scan.registration_id,
-            Person.given_name,
-            Person.family_name,
-            Person.email,
-            _code(Registration.category),
-            _code(Scan.outcome),
-            Scan.device,
-            Scan.offline,
-        )
-        .join(CheckInPoint, CheckInPoint.id == Scan.point_id)
-        .outerjoin(Registration, Registration.id == Scan.registration_id)
-        .outerjoin(Person, Person.id == Registration.person_id)
-        .where(CheckInPoint.forum_id == forum.id)
-        .order_by(Scan.scanned_at, Scan.id)
-        .execution_options(yield_per=BATCH)
-    )
-    for row in db.session.execute(query):
-        uuid, scanned, received, point, rid, given, family, email, *rest = row
-        name = display_name(given or "", family or "")
-        yield (uuid, scanned, received, point, rid, name, email, *rest)
-
-
-def _session_rows(forum: Forum) -> Iterator[Sequence[Any]]:
-    # Forty-odd sessions: their figures are computed together, as on the report page.
-    for s in attendance.session_figures(forum):
-        yield (
-            s.id,
-            s.title_en,
-            s.title_tr,
-            s.theme_slug,
-            s.room,
-            s.kind.value,
-            s.starts_at,
-            s.ends_at,
-            s.capacity,
-            s.room_capacity,
-            s.booked,
-            s.waitlisted,
-            s.attended,
-            s.no_shows,
-            s.walk_ins,
-            s.peak,
-            s.peak_at,
-        )
-
-
-ROWS: dict[ExportKind, Callable[[Forum], Iterator[Sequence[Any]]]] = {
-    ExportKind.REGISTRATIONS: _registration_rows,
-    ExportKind.SCANS: _scan_rows,
-    ExportKind.SESSIONS: _session_rows,
-}
-
-
 def iso_utc(value: datetime) -> str:
     """`2030-10-01T09:12:03.123Z`, as the scanning API writes times."""
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _csv_value(value: Any) -> Any:
+def _csv_value(value: Any, zone: ZoneInfo | None) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return iso_utc(value)
+        return value.astimezone(zone).strftime(LOCAL_FORMAT) if zone else iso_utc(value)
     if isinstance(value, str):
         return safe_text(value)
     return value
 
 
-def _xlsx_value(value: Any) -> Any:
+def _xlsx_value(value: Any, zone: ZoneInfo | None) -> Any:
     if isinstance(value, datetime):
-        # Excel has no time zones: the cell holds the UTC time (the CSV's "Z").
-        return value.astimezone(UTC).replace(tzinfo=None)
+        # Excel has no time zones: the cell holds UTC (the CSV's "Z"), or the forum's local time.
+        return value.astimezone(zone or UTC).replace(tzinfo=None)
     if isinstance(value, str):
         return safe_text(XML_ILLEGAL.sub("", value))
     return value
 
 
-def csv_chunks(kind: ExportKind, forum: Forum) -> Iterator[str]:
+def _zone(forum: Forum, options: ExportOptions) -> ZoneInfo | None:
+    return forum.zone if options.times == Times.LOCAL else None
+
+
+def header(columns: Sequence[Column], options: ExportOptions) -> list[str]:
+    """The header line: the contract's codes, or labels in the chosen language."""
+    if options.language is None:
+        return [column.code for column in columns]
+    with force_locale(options.language):
+        return [safe_text(str(column.label)) for column in columns]
+
+
+def csv_chunks(kind: ExportKind, forum: Forum, options: ExportOptions = DEFAULT) -> Iterator[str]:
     """The CSV file in pieces of BATCH rows: the BOM and header first."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
-    writer.writerow(COLUMNS[kind])
-    for n, row in enumerate(ROWS[kind](forum), start=1):
-        writer.writerow([_csv_value(value) for value in row])
+    writer.writerow(header(export_rows.columns(kind, forum, options), options))
+    zone = _zone(forum, options)
+    for n, row in enumerate(export_rows.rows(kind, forum, options), start=1):
+        writer.writerow([_csv_value(value, zone) for value in row])
         if n % BATCH == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -226,40 +121,72 @@ def csv_chunks(kind: ExportKind, forum: Forum) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def write_csv(kind: ExportKind, forum: Forum, handle: IO[str]) -> int:
+def write_csv(
+    kind: ExportKind, forum: Forum, handle: IO[str], options: ExportOptions = DEFAULT
+) -> int:
     """Write the CSV to an open text file (opened with newline=""); returns the number of rows."""
-    writer = csv.writer(handle, lineterminator="\r\n")
-    handle.write(BOM)
-    writer.writerow(COLUMNS[kind])
     rows = 0
-    for row in ROWS[kind](forum):
-        writer.writerow([_csv_value(value) for value in row])
-        rows += 1
-    return rows
+    for chunk in csv_chunks(kind, forum, options):
+        handle.write(chunk)
+        rows += chunk.count("\r\n")
+    return rows - 1
 
 
-def write_xlsx(kind: ExportKind, forum: Forum, handle: IO[bytes]) -> int:
-    """Write the workbook (one sheet, openpyxl's write-only mode) to an open binary file."""
+def write_xlsx(
+    kind: ExportKind, forum: Forum, handle: IO[bytes], options: ExportOptions = DEFAULT
+) -> int:
+    """Write the workbook to an open binary file: one sheet (openpyxl's write-only mode), a bold
+    frozen header with filters, columns wide enough to read, date-times formatted as such."""
+    columns = export_rows.columns(kind, forum, options)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=kind.value)
-    sheet.append(list(COLUMNS[kind]))
+    sheet.freeze_panes = "A2"
+    for n, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(n)].width = column.width
+    bold = Font(bold=True)
+    cells = []
+    for text in header(columns, options):
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
+    zone = _zone(forum, options)
     rows = 0
-    for row in ROWS[kind](forum):
-        sheet.append([_xlsx_value(value) for value in row])
+    for row in export_rows.rows(kind, forum, options):
+        sheet.append([_xlsx_cell(sheet, _xlsx_value(value, zone)) for value in row])
         rows += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{rows + 1}"
     workbook.save(handle)
     return rows
 
 
-def export_to_file(kind: ExportKind, fmt: ExportFormat, forum: Forum, out: Path) -> int:
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd hh:mm:ss"
+        return cell
+    return value
+
+
+def export_to_file(
+    kind: ExportKind,
+    fmt: ExportFormat,
+    forum: Forum,
+    out: Path,
+    options: ExportOptions = DEFAULT,
+) -> int:
     """Write an export to `out` through a temporary file renamed at the end: `out` is either
     complete or untouched. Returns the number of rows; raises OutputError when it cannot write."""
     if fmt == ExportFormat.CSV:
         # newline="": the csv module writes its own line ends.
         return write_with(
-            out, lambda handle: write_csv(kind, forum, handle), "w", encoding="utf-8", newline=""
+            out,
+            lambda handle: write_csv(kind, forum, handle, options),
+            "w",
+            encoding="utf-8",
+            newline="",
         )
-    return write_with(out, lambda handle: write_xlsx(kind, forum, handle))
+    return write_with(out, lambda handle: write_xlsx(kind, forum, handle, options))
 
 
 def filename(kind: ExportKind, fmt: ExportFormat, forum: Forum, now: datetime) -> str:

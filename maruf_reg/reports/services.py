@@ -54,6 +54,7 @@ from maruf_reg.models import (
     Session,
     Theme,
 )
+from maruf_reg.registration.walk_ins import SOURCE as WALK_IN
 from maruf_reg.reports.sql import time_bucket
 from maruf_reg.text import localized
 
@@ -159,6 +160,8 @@ class Dashboard:
     themes: list[ThemeSeats]
     badges: BadgeFigures
     entrances: EntranceFigures
+    #: registrations made at the desk on the day (not cancelled)
+    walk_ins: int = 0
 
     def status_total(self, status: RegistrationStatus | str) -> int:
         return sum(getattr(row, RegistrationStatus(status).value) for row in self.categories)
@@ -312,6 +315,20 @@ def dashboard(forum: Forum, *, day: date | None = None, now: datetime | None = N
         themes=_theme_seats(forum.id),
         badges=_badges(forum.id),
         entrances=entrance_figures(forum, day=day, now=now),
+        walk_ins=_walk_ins(forum.id),
+    )
+
+
+def _walk_ins(forum_id: int) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count()).where(
+                Registration.forum_id == forum_id,
+                Registration.source == WALK_IN,
+                not_cancelled(),
+            )
+        )
+        or 0
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 from flask import (
     Blueprint,
@@ -23,8 +23,10 @@ from maruf_reg.auth.access import admin_required
 from maruf_reg.forum import current_forum, default_day, forum_days, is_running
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Forum, Registration, utcnow
+from maruf_reg.registration.forms import FilterForm
 from maruf_reg.reports import (
     attendance,
+    by_question,
     by_theme,
     certificates,
     documents,
@@ -225,6 +227,30 @@ def theme(theme_id: int) -> Any:
     )
 
 
+@bp.route("/reports/questions")
+@admin_required
+def questions() -> Any:
+    """The answers to the forum's own sign-up questions, counted per option."""
+    forum = _forum()
+    if forum is None:
+        return _no_forum()
+    return render_template("reports/questions.html", figures=by_question.question_figures(forum))
+
+
+def _export_options() -> exports.ExportOptions:
+    """`?for=people`: local times and a header in the page's language (else the contract's UTC
+    and codes); the registrations list's filters (`q`, `category`, `status`, `theme`, `country`);
+    `?phone=1` adds phone numbers."""
+    for_people = request.args.get("for") == "people"
+    form = FilterForm(formdata=request.args)
+    return exports.ExportOptions(
+        times=exports.Times.LOCAL if for_people else exports.Times.UTC,
+        language=locale_code() if for_people else None,
+        filters=form.filters(),
+        phone=request.args.get("phone") == "1",
+    )
+
+
 @bp.route("/reports/export/<kind>.<fmt>")
 @admin_required
 def export(kind: str, fmt: str) -> Any:
@@ -236,20 +262,26 @@ def export(kind: str, fmt: str) -> Any:
         export_kind, export_format = exports.ExportKind(kind), exports.ExportFormat(fmt)
     except ValueError:
         abort(404)
+    options = _export_options()
     name = exports.filename(export_kind, export_format, forum, datetime.now(UTC))
-    headers = {
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "Cache-Control": "private, no-store",
-    }
     if export_format == exports.ExportFormat.CSV:
-        chunks = exports.csv_chunks(export_kind, forum)
+        chunks = exports.csv_chunks(export_kind, forum, options)
         return Response(
-            stream_with_context(chunks), mimetype="text/csv; charset=utf-8", headers=headers
+            stream_with_context(chunks),
+            mimetype="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "private, no-store",
+            },
         )
     # A workbook is a zip written at the end: build it in a temporary file (rows still stream
     # from the database), then send the file; it is unlinked at once and vanishes when closed.
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115  (send_file closes it)
-    exports.write_xlsx(export_kind, forum, handle)
+    exports.write_xlsx(export_kind, forum, handle, options)
+    return _send_workbook(handle, name)
+
+
+def _send_workbook(handle: IO[bytes], name: str) -> Response:
     size = handle.tell()
     handle.seek(0)
     response = send_file(

@@ -269,3 +269,64 @@ def test_the_desk_prints_and_reprints_from_a_registrations_page(
         from maruf_reg.extensions import db
 
         assert db.session.get(Registration, registration.id).badge_serial == 2
+
+
+def test_an_organiser_approves_and_rejects_many_at_once(
+    mail_app, mailbox, make_registration, make_person, make_staff, forum
+):
+    pending = [
+        make_registration(
+            forum, make_person(email=f"press{n}@example.org"), category=Category.PRESS,
+            status=RegistrationStatus.PENDING,
+        )
+        for n in range(4)
+    ]  # fmt: skip
+    confirmed = make_registration(forum, make_person(email="done@example.org"))
+    client = mail_app.test_client()
+    staff = make_staff("admin")
+    page = client.get("/login").get_data(as_text=True)
+    client.post(
+        "/login",
+        data={"csrf_token": csrf_from(page), "email": staff.email, "password": staff.password},
+    )
+    listing = client.get("/admin/registrations?status=pending", headers={"Accept-Language": "en"})
+    html = listing.get_data(as_text=True)
+    assert html.count('name="registration"') == 4 and "Approve" in html
+    decide = lambda ids, decision: client.post(  # noqa: E731
+        "/admin/registrations/decide",
+        data={
+            "csrf_token": csrf_from(html),
+            "registration": [str(i) for i in ids],
+            "decision": decision,
+            "back": "/admin/registrations?status=pending",
+        },
+    )
+    response = decide([pending[0].id, pending[1].id, confirmed.id], "approve")
+    assert response.headers["Location"].endswith("/admin/registrations?status=pending")
+    response = decide([pending[2].id, pending[0].id, 999999], "reject")
+    assert decide([pending[3].id], "approve").status_code == 302
+    with mail_app.app_context():
+        statuses = {
+            r.id: r.status
+            for r in db.session.scalars(
+                select(Registration).where(Registration.forum_id == forum.id)
+            )
+        }
+    assert [statuses[p.id] for p in pending] == [
+        RegistrationStatus.CONFIRMED, RegistrationStatus.CONFIRMED, RegistrationStatus.CANCELLED,
+        RegistrationStatus.CONFIRMED,
+    ]  # fmt: skip
+    assert statuses[confirmed.id] == RegistrationStatus.CONFIRMED  # not pending: left alone
+    # One mail to each person decided, none to the others.
+    mails = mailbox.wait_for(4)
+    assert sorted(m["To"] for m in mails) == [f"press{n}@example.org" for n in range(4)]
+    # Only a path of this site is followed back.
+    evil = client.post(
+        "/admin/registrations/decide",
+        data={
+            "csrf_token": csrf_from(html),
+            "decision": "approve",
+            "back": "https://evil.example/",
+        },
+    )
+    assert evil.headers["Location"].endswith("/admin/registrations")

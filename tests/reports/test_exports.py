@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from maruf_reg.reports import exports
+from maruf_reg.reports import export_columns, export_rows, exports
 
 REGISTRATION_HEADER = [
     "id",
@@ -22,6 +22,16 @@ REGISTRATION_HEADER = [
     "category",
     "status",
     "created_at",
+]
+# Added after the contract's columns (which keep their places).
+REGISTRATION_EXTRAS = [
+    "position",
+    "language",
+    "source",
+    "sessions_booked",
+    "sessions_waitlisted",
+    "badge_printed",
+    "sessions_attended",
 ]
 SCAN_HEADER = [
     "uuid",
@@ -55,8 +65,9 @@ def test_registrations_csv_from_the_command_line(runner, scenario, tmp_path):
     assert result.exit_code == 0, result.output
     assert "9 registrations written" in result.output
     rows = _read_csv(out.read_bytes())
-    assert rows[0] == REGISTRATION_HEADER
-    by_email = {row[3]: dict(zip(REGISTRATION_HEADER, row, strict=True)) for row in rows[1:]}
+    header = REGISTRATION_HEADER + REGISTRATION_EXTRAS
+    assert rows[0] == header
+    by_email = {row[3]: dict(zip(header, row, strict=True)) for row in rows[1:]}
     assert len(by_email) == 9
     ayse = by_email["ayse@example.org"]
     assert (ayse["given_name"], ayse["family_name"], ayse["country"]) == ("Ayşe", "Öztürk", "TR")
@@ -107,7 +118,7 @@ def test_sessions_csv_holds_the_report(runner, scenario, tmp_path):
     result, out = _export(runner, tmp_path, "sessions", "--format", "csv")
     assert result.exit_code == 0, result.output
     rows = _read_csv(out.read_bytes())
-    assert rows[0] == list(exports.COLUMNS[exports.ExportKind.SESSIONS])
+    assert rows[0] == [c.code for c in export_columns.COLUMNS[exports.ExportKind.SESSIONS]]
     s1 = dict(zip(rows[0], rows[1], strict=True))
     assert s1 == {
         "id": str(scenario.sessions["s1"].id),
@@ -143,7 +154,7 @@ def test_xlsx_reads_back_with_openpyxl(runner, scenario, tmp_path):
     assert "(xlsx)" in result.output  # the format follows the file name
     sheet = load_workbook(out, read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == REGISTRATION_HEADER
+    assert list(rows[0]) == REGISTRATION_HEADER + REGISTRATION_EXTRAS
     by_email = {row[3]: row for row in rows[1:]}
     ayse = by_email["ayse@example.org"]
     assert ayse[1:3] == ("Ayşe", "Öztürk")
@@ -170,7 +181,7 @@ def test_downloads_from_the_report_pages(client, login, scenario):
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.headers["Content-Disposition"].endswith('.csv"')
     rows = _read_csv(response.get_data())
-    assert rows[0] == REGISTRATION_HEADER and len(rows) == 10
+    assert rows[0] == REGISTRATION_HEADER + REGISTRATION_EXTRAS and len(rows) == 10
     assert any(row[1] == "محمد" for row in rows)
 
     sessions = _read_csv(client.get("/reports/export/sessions.csv").get_data())
@@ -188,6 +199,7 @@ def test_downloads_from_the_report_pages(client, login, scenario):
 def test_csv_comes_in_pieces(app, scenario, monkeypatch):
     """The download is written batch by batch, as the database hands the rows over."""
     monkeypatch.setattr(exports, "BATCH", 2)
+    monkeypatch.setattr(export_rows, "BATCH", 2)
     with app.app_context():
         pieces = list(exports.csv_chunks(exports.ExportKind.REGISTRATIONS, scenario.forum))
     assert len(pieces) == 5
@@ -200,7 +212,8 @@ def test_an_empty_forum_exports_headers_only(runner, forum, tmp_path):
         result, out = _export(runner, tmp_path, kind)
         assert result.exit_code == 0, result.output
         rows = _read_csv(out.read_bytes())
-        assert len(rows) == 1 and rows[0] == list(exports.COLUMNS[exports.ExportKind(kind)])
+        codes = [c.code for c in export_columns.COLUMNS[exports.ExportKind(kind)]]
+        assert len(rows) == 1 and rows[0] == codes
 
 
 @pytest.mark.parametrize(
@@ -239,11 +252,11 @@ def test_a_failed_export_leaves_no_partial_file(runner, scenario, tmp_path, monk
     out = folder / "registrations.csv"
     out.write_text("the previous export\n")
 
-    def broken(forum):
+    def broken(kind, forum, options):
         yield (1, "Ayşe", "Öztürk", "a@example.org", "", "TR", "participant", "confirmed", None)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setitem(exports.ROWS, exports.ExportKind.REGISTRATIONS, broken)
+    monkeypatch.setattr(export_rows, "rows", broken)
     result = runner.invoke(args=["export", "registrations", "--out", str(out)])
     assert result.exit_code == 1
     assert "No space left on device" in result.output
@@ -255,3 +268,55 @@ def test_without_a_forum_the_command_says_so(runner, tmp_path):
     result = runner.invoke(args=["export", "registrations", "--out", str(tmp_path / "x.csv")])
     assert result.exit_code == 1 and "there is no forum yet" in result.output
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_an_export_for_people_has_local_times_and_headers_in_their_language(
+    runner, scenario, tmp_path
+):
+    out = tmp_path / "kayitlar.xlsx"
+    result = runner.invoke(
+        args=[
+            "export",
+            "registrations",
+            "--out",
+            str(out),
+            "--times",
+            "local",
+            "--headers",
+            "tr",
+            "--phone",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)  # not read-only: the sheet's settings are read too
+    sheet = book.active
+    header = [cell.value for cell in sheet[1]]
+    assert header[:4] == ["No", "Adı", "Soyadı", "E-posta"] and "Telefon" in header
+    assert all(cell.font.bold for cell in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}10"
+    assert sheet.column_dimensions["D"].width == 28
+    rows = {row[3]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    # 2030-09-01 07:00 UTC is 10:00 in Istanbul: the cell holds the forum's local time.
+    assert rows["ayse@example.org"][header.index("Kayıt zamanı")] == datetime(2030, 9, 1, 10, 0)
+    assert sheet.cell(2, header.index("Kayıt zamanı") + 1).number_format == "yyyy-mm-dd hh:mm:ss"
+    booked = rows["ayse@example.org"][header.index("Yer ayrılan oturumlar")]
+    assert booked and "Göç paneli" in booked
+
+
+def test_the_registrations_list_exports_exactly_what_its_filter_shows(client, login, scenario):
+    login()
+    everybody = _read_csv(client.get("/reports/export/registrations.csv?for=people").get_data())
+    cancelled = _read_csv(
+        client.get("/reports/export/registrations.csv?for=people&status=cancelled").get_data()
+    )
+    searched = _read_csv(client.get("/reports/export/registrations.csv?q=ozturk").get_data())
+    assert len(everybody) == 10
+    assert [row[3] for row in cancelled[1:]] == ["wang@example.org"]
+    assert [row[3] for row in searched[1:]] == ["ayse@example.org"]
+    # For people: the forum's local time, without the UTC "Z".
+    ayse = next(row for row in everybody if row[3] == "ayse@example.org")
+    assert "2030-09-01 10:00:00" in ayse
+    assert "Phone" not in everybody[0] and "Telefon" not in everybody[0]
+    # An odd filter value is left out, never an error.
+    assert client.get("/reports/export/registrations.csv?theme=²&status=nope").status_code == 200
