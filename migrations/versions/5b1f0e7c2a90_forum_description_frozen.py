@@ -1,7 +1,7 @@
 """Forums: a description for the front page, and frozen earlier editions
 
 Revision ID: 5b1f0e7c2a90
-Revises: ccbc9d441323
+Revises: 1ef5c28891e7
 Create Date: 2026-12-06 02:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5b1f0e7c2a90'
-down_revision = 'ccbc9d441323'
+down_revision = '1ef5c28891e7'
 branch_labels = None
 depends_on = None
 
