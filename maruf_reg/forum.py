@@ -74,8 +74,9 @@ def refuse_changes_to_frozen() -> None:
     """Before a request: a change (POST …) on a staff page of a frozen edition is refused (409)."""
     if request.method in ("GET", "HEAD", "OPTIONS") or not is_staff_page():
         return
-    # The scan API keeps its own answers (DESIGN.md); editions are managed on frozen forums too.
-    if request.path.startswith(("/api/", *EDITION_PATHS)):
+    # The scan API keeps its own answers (DESIGN.md); editions are managed on frozen forums too;
+    # a person's data is erased on request whatever the edition (their right, KVKK / GDPR).
+    if request.path.startswith(("/api/", *EDITION_PATHS)) or request.path.endswith("/erase"):
         return
     forum = current_forum()
     if forum is not None and forum.frozen:

@@ -184,3 +184,19 @@ def test_a_higher_capability_can_add_a_part_to_copy(app, scenario, make_forum):
             assert copied == [(scenario.forum.id, made.id)]
     finally:
         editions.PARTS.pop("questions", None)
+
+
+def test_a_person_cannot_change_a_registration_of_a_frozen_edition(app, client, scenario):
+    registration = next(iter(scenario.people.values()))
+    with app.app_context():
+        db.session.get(Forum, scenario.forum.id).frozen = True
+        db.session.commit()
+    edit = f"/r/{registration.manage_token}/edit"
+    page = client.get(edit, headers=EN)
+    assert page.status_code == 200  # readable
+    refused = client.post(
+        edit, data={"csrf_token": csrf_from(page.get_data(as_text=True)), "given_name": "X"}
+    )
+    assert refused.status_code == 409
+    with app.app_context():
+        assert db.session.get(Registration, registration.id).person.given_name != "X"
