@@ -11,6 +11,7 @@ INSTANCE := $(or $(MARUF_INSTANCE_PATH),instance)
 .PHONY: run test lint typecheck pytest translations messages worker clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
+	@scripts/system-deps install
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -46,6 +47,7 @@ typecheck: $(VENV)/.installed
 
 pytest: $(VENV)/.installed translations
 	@scripts/system-deps install-test
+	@scripts/vnu install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

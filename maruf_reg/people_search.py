@@ -19,6 +19,7 @@ from sqlalchemy.orm import QueryableAttribute
 
 from maruf_reg.extensions import db
 from maruf_reg.models import Category, Person, Registration, RegistrationStatus
+from maruf_reg.names import display_name
 from maruf_reg.text import search_key
 
 #: at most this many words of a query are used
@@ -133,7 +134,7 @@ class PersonHit:
 
     @property
     def name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
+        return display_name(self.given_name, self.family_name)
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from maruf_reg import audit
 from maruf_reg.countries import country_choices, is_country
 from maruf_reg.extensions import db
+from maruf_reg.i18n import LANGUAGE_NAMES
 from maruf_reg.models import (
     NAME_MAX,
     Category,
@@ -261,8 +262,8 @@ def _check_row(  # noqa: C901, PLR0912  (one check per column, in the order of t
         else:
             values["country"] = code
     language = values.get("language", "").lower()
-    if language and language not in ("tr", "en"):
-        problems.append(f"language: {values['language']!r} is not tr or en")
+    if language and language not in LANGUAGE_NAMES:
+        problems.append(f"language: {values['language']!r} is not tr, en or ar")
     values["language"] = language
     category = None
     if values.get("category"):
