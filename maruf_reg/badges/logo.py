@@ -17,7 +17,8 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from xml.etree import ElementTree
+
+from defusedxml import DefusedXmlException, ElementTree
 
 from maruf_reg.badges.errors import N_, BadLogo
 
@@ -50,8 +51,9 @@ def _check_svg(data: bytes) -> None:
     if b"<!doctype" in lowered or b"<!entity" in lowered:
         raise BadLogo(N_("SVG logos with a DOCTYPE or entities are not accepted."))
     try:
-        root = ElementTree.fromstring(data)  # noqa: S314 (no DTD: checked above)
-    except ElementTree.ParseError as error:
+        # defusedxml refuses entities and external references itself, whatever slipped past above.
+        root = ElementTree.fromstring(data, forbid_dtd=True)
+    except (ElementTree.ParseError, DefusedXmlException) as error:
         raise BadLogo(N_("The SVG logo cannot be read.")) from error
     count = 0
     for element in root.iter():
