@@ -176,9 +176,6 @@ ALLOWED = {
     "maruf_reg/reports/exports.py",  # a file name's time stamp
     "maruf_reg/reports/sql.py",  # SQLite's strftime('%s') in a query
     "maruf_reg/checkin/scans.py",  # ISO 8601 in the API's answers
-    # The badges capability adopts `maruf_reg.dates` when its branch is merged.
-    "maruf_reg/badges/views.py",
-    "maruf_reg/badges/content.py",
 }
 
 

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from babel.dates import format_interval
 from babel.languages import get_official_languages
 from flask import current_app
 from flask_babel import force_locale, gettext, ngettext
@@ -16,8 +15,10 @@ from maruf_reg import badge_tokens
 from maruf_reg.badges.errors import N_, BadgeError, NotConfirmed
 from maruf_reg.badges.texts import BadgeText, ForumFace
 from maruf_reg.badges.typeset import can_hyphenate, script_language
+from maruf_reg.categories import category_label
 from maruf_reg.countries import country_name
 from maruf_reg.database import write_intent
+from maruf_reg.dates import date_range
 from maruf_reg.extensions import db
 from maruf_reg.models import (
     Category,
@@ -62,14 +63,7 @@ class _Labels:
 
 def _labels(language: str) -> _Labels:
     with force_locale(language):
-        categories = {
-            Category.PARTICIPANT: gettext("Participant"),
-            Category.SPEAKER: gettext("Speaker"),
-            Category.MODERATOR: gettext("Moderator"),
-            Category.PRESS: gettext("Press"),
-            Category.VIP: gettext("VIP"),
-            Category.STAFF: gettext("Staff"),
-        }
+        categories = {category: category_label(category) for category in Category}
         roles = {
             RoleKind.SPEAKER: gettext("Speaker"),
             RoleKind.MODERATOR: gettext("Moderator"),
@@ -107,8 +101,8 @@ def band_colours(forum: Forum) -> dict[str, str]:
 
 
 def _dates(forum: Forum, language: str) -> str:
-    """ "1–3 Eki 2030 · İstanbul", "Oct 1 – 3, 2030 · İstanbul" (CLDR's short interval)."""
-    when = format_interval(forum.starts_on, forum.ends_on, "yMMMd", locale=language)
+    """ "1–3 Ekim 2030 · İstanbul" (the one formatter's range of days)."""
+    when = date_range(forum.starts_on, forum.ends_on, locale=language)
     return " · ".join(part for part in (when, forum.city) if part)
 
 

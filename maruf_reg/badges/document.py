@@ -28,6 +28,7 @@ from maruf_reg.badges.typeset import (
     is_cjk,
     script_language,
 )
+from maruf_reg.names import display_name, family_first, name_parts
 
 if TYPE_CHECKING:
     from maruf_reg.badges.texts import BadgeText
@@ -136,13 +137,12 @@ def _text_view(
 
 
 def name_lines(badge: BadgeText) -> list[str]:
-    """The name as it is set: given name, then family name; East Asian names family name first,
-    on one line, without a space between CJK parts."""
+    """The name as it is set: a line for each part in reading order; an East Asian name on one
+    line, family name first, as it is written everywhere (`maruf_reg.names`)."""
     given, family = _clean(badge.given_name), _clean(badge.family_name)
-    if is_cjk(given + family):
-        joiner = "" if is_cjk(family[-1:]) and is_cjk(given[:1]) else " "
-        return [joiner.join(part for part in (family, given) if part)]
-    return [part for part in (given, family) if part]
+    if family_first(given, family):
+        return [display_name(given, family)]
+    return name_parts(given, family)
 
 
 def name_language(badge: BadgeText) -> str:

@@ -207,7 +207,9 @@ def desk() -> str:
     """The help desk: find people without a badge, admit them by hand, print their badge."""
     forum = _forum()
     query = request.args.get("q", "")[:200]
-    hits = people_search.search_people(forum.id, query) if query.strip() else []
+    hits = (
+        people_search.search_people(forum.id, query, locale=locale_code()) if query.strip() else []
+    )
     form = AdmitForm()
     found = checkin_points.points(forum.id)
     form.point.choices = [(p.id, p.name) for p in found]

@@ -200,3 +200,43 @@ def test_a_person_cannot_change_a_registration_of_a_frozen_edition(app, client, 
     assert refused.status_code == 409
     with app.app_context():
         assert db.session.get(Registration, registration.id).person.given_name != "X"
+
+
+def test_the_next_edition_can_ask_the_earlier_ones_questions(app, client, login, submit, scenario):
+    from maruf_reg.models import Question, QuestionKind
+    from maruf_reg.registration import questions
+    from maruf_reg.registration.questions import OptionFields, QuestionFields
+
+    with app.app_context():
+        questions.save_question(
+            scenario.forum.id,
+            None,
+            QuestionFields(
+                kind=QuestionKind.CHOICE,
+                label_tr="Beslenme",
+                label_en="Diet",
+                required=True,
+                categories=["participant"],
+                options=[OptionFields("Helal", "Halal"), OptionFields("Vegan", "Vegan")],
+            ),
+            staff_user_id=None,
+        )
+    login(Role.ADMIN)
+    page = client.get("/admin/forums/new", headers=EN).get_data(as_text=True)
+    assert 'value="questions"' in page and "Sign-up questions" in page
+    form = new_edition_form(scenario.forum, freeze_source="")
+    form["parts"] = [*form["parts"], "questions"]
+    assert submit("/admin/forums/new", form, headers=EN).status_code == 302
+    with app.app_context():
+        new = db.session.scalars(select(Forum).where(Forum.slug == "maruf2031")).one()
+        (copied,) = db.session.scalars(select(Question).where(Question.forum_id == new.id)).all()
+        assert (copied.label_en, copied.required, copied.categories) == (
+            "Diet",
+            True,
+            ["participant"],
+        )
+        assert [o.label_en for o in copied.options] == ["Halal", "Vegan"]
+        # The earlier edition keeps its own question (and its answers, if any).
+        assert db.session.scalars(
+            select(Question).where(Question.forum_id == scenario.forum.id)
+        ).one()
