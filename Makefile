@@ -13,6 +13,7 @@ SERVED_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),$(shell hostname -f 2>/dev/null
 .PHONY: run test lint typecheck pytest translations messages worker clean cluster test-cluster
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
+	@scripts/system-deps install
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -61,6 +62,7 @@ typecheck: $(VENV)/.installed
 
 pytest: $(VENV)/.installed translations
 	@scripts/system-deps install-test
+	@scripts/vnu install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

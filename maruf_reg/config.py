@@ -29,7 +29,8 @@ SERVED_URL = ""
 # Which forum the public pages serve; empty: the forum that starts last.
 FORUM_SLUG = ""
 
-LANGUAGES = ("tr", "en")
+# Interface languages: `?lang=` chooses among them; Arabic pages are right to left.
+LANGUAGES = ("tr", "en", "ar")
 BABEL_DEFAULT_LOCALE = "tr"
 
 # Staff cookies: HttpOnly and SameSite always; Secure (and HSTS) when BASE_URL is https, unless set.
@@ -67,6 +68,9 @@ RATELIMIT_CERTIFICATE = "10 per minute;100 per day"
 # How long the sign-up page (and the seat counts it shows) may be served from memory. Bookings
 # never rely on these counts: they count under a lock. Sign-ups come in rushes.
 SIGNUP_PAGE_SECONDS = 1.0
+
+# How long (seconds) the public programme booklet (PDF) is kept before it is drawn again.
+BOOKLET_SECONDS = 300
 
 # Werkzeug's password hash for staff users (tests use a cheap one).
 PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)

@@ -7,7 +7,7 @@ import functools
 import pycountry
 from babel import Locale
 
-from maruf_reg.text import search_key
+from maruf_reg.names import sort_key
 
 
 @functools.cache
@@ -38,6 +38,6 @@ def country_name(code: str | None, locale: str = "en") -> str:
 
 @functools.cache
 def country_choices(locale: str) -> list[tuple[str, str]]:
-    """(code, name) pairs sorted by name as a reader of `locale` would look for them."""
+    """(code, name) pairs sorted by name in the collation of `locale` (Çin after Cezayir in Turkish)."""
     names = _names(locale)
-    return sorted(names.items(), key=lambda item: search_key(item[1]))
+    return sorted(names.items(), key=lambda item: sort_key(item[1], locale))

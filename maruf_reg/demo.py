@@ -24,6 +24,7 @@ from maruf_reg.auth import services as auth_services
 from maruf_reg.database import write_intent
 from maruf_reg.demo_checkin import demo_points, demo_scans
 from maruf_reg.demo_programme import demo_programme, demo_speaker_roles
+from maruf_reg.demo_speakers import describe_forum, speaker_profile
 from maruf_reg.extensions import db
 from maruf_reg.models import (
     Category,
@@ -273,13 +274,14 @@ def build_demo(
         raise DemoError(f"a forum with the slug {slug!r} exists already")
     rng = random.Random(seed)
     forum = _new_forum(slug, start or (datetime.now(UTC).date() + timedelta(days=30)))
+    describe_forum(forum)
     themes, rooms = _themes_and_rooms(forum)
     sessions = demo_programme(forum, themes, rooms)
     db.session.add_all([*themes, *rooms.values(), *sessions])
     db.session.flush()
 
     people = _People(rng)
-    speaker_rows = [people.make() for _ in range(speakers)]
+    speaker_rows = [speaker_profile(people.make(), rng) for _ in range(speakers)]
     participant_rows = [people.make() for _ in range(participants)]
     speaker_ids = _insert_returning_ids(Person, speaker_rows)
     participant_ids = _insert_returning_ids(Person, participant_rows)

@@ -1,5 +1,11 @@
 """The forum context and its clock: which forum a request serves, and the forum's local days.
 
+Public pages serve `FORUM_SLUG`, else the forum that starts last. Staff pages (organisers, desk,
+door, reports) serve the edition a staff user chose to work on (`choose_staff_forum`, kept in their
+session), else the same as the public pages: an organiser reads last year's reports while the
+public site shows this year's forum. A frozen edition refuses every change made through the staff
+pages (`refuse_changes_to_frozen`).
+
 Ground floor: imports only the models and the database handle, so every capability (and `web`,
 `i18n`) can use it without importing another capability. Times are stored in UTC; a forum has an
 IANA time zone, and "a day" of the forum is always its local day (23 or 25 hours long on DST
@@ -11,26 +17,70 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g
+from flask import abort, current_app, g, has_request_context, request, session
 from sqlalchemy import select
 
 from maruf_reg.extensions import db
 from maruf_reg.models import Forum
 
+#: where staff pages live: they serve the edition the staff user chose
+STAFF_PATHS = ("/admin", "/reports", "/checkin", "/desk", "/staff", "/api/")
+#: editions are chosen, made and frozen here: these pages work on frozen editions too
+EDITION_PATHS = ("/admin/forums",)
+#: the staff user's choice in their (signed) session cookie
+STAFF_FORUM_KEY = "staff_forum_id"
+
+
+def public_forum() -> Forum | None:
+    """The forum the public pages serve: `FORUM_SLUG`, else the one that starts last."""
+    slug = current_app.config["FORUM_SLUG"]
+    query = select(Forum)
+    query = (
+        query.where(Forum.slug == slug)
+        if slug
+        else query.order_by(Forum.starts_on.desc(), Forum.id.desc())
+    )
+    return db.session.scalars(query.limit(1)).first()
+
+
+def is_staff_page() -> bool:
+    return has_request_context() and request.path.startswith(STAFF_PATHS)
+
+
+def _staff_choice() -> Forum | None:
+    forum_id = session.get(STAFF_FORUM_KEY) if is_staff_page() else None
+    return db.session.get(Forum, forum_id) if isinstance(forum_id, int) else None
+
 
 def current_forum() -> Forum | None:
-    """The forum the public pages serve: `FORUM_SLUG`, else the one that starts last."""
+    """The forum this request serves: on staff pages the edition the user chose, else (and on
+    public pages always) the public forum."""
     if "forum" not in g:
-        slug = current_app.config["FORUM_SLUG"]
-        query = select(Forum)
-        query = (
-            query.where(Forum.slug == slug)
-            if slug
-            else query.order_by(Forum.starts_on.desc(), Forum.id.desc())
-        )
-        g.forum = db.session.scalars(query.limit(1)).first()
+        g.forum = _staff_choice() or public_forum()
     forum: Forum | None = g.forum
     return forum
+
+
+def choose_staff_forum(forum_id: int | None) -> None:
+    """Work on this edition in the staff pages from now on (None: the public forum again)."""
+    if forum_id is None:
+        session.pop(STAFF_FORUM_KEY, None)
+    else:
+        session[STAFF_FORUM_KEY] = forum_id
+    g.pop("forum", None)
+
+
+def refuse_changes_to_frozen() -> None:
+    """Before a request: a change (POST …) on a staff page of a frozen edition is refused (409)."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not is_staff_page():
+        return
+    # The scan API keeps its own answers (DESIGN.md); editions are managed on frozen forums too;
+    # a person's data is erased on request whatever the edition (their right, KVKK / GDPR).
+    if request.path.startswith(("/api/", *EDITION_PATHS)) or request.path.endswith("/erase"):
+        return
+    forum = current_forum()
+    if forum is not None and forum.frozen:
+        abort(409)
 
 
 def local_to_utc(forum: Forum, local: datetime) -> datetime:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import QueryableAttribute
 
 from maruf_reg.extensions import db
 from maruf_reg.models import Category, Person, Registration, RegistrationStatus
+from maruf_reg.names import display_name, sort_key
 from maruf_reg.text import search_key
 
 #: at most this many words of a query are used
@@ -133,7 +134,7 @@ class PersonHit:
 
     @property
     def name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
+        return display_name(self.given_name, self.family_name)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -163,7 +164,9 @@ _HITS = select(
 ).select_from(_registrations.join(_people, _people.c.id == _registrations.c.person_id))
 
 
-def search_people(forum_id: int, query: str, *, limit: int = SEARCH_LIMIT) -> list[PersonHit]:
+def search_people(
+    forum_id: int, query: str, *, limit: int = SEARCH_LIMIT, locale: str = "tr"
+) -> list[PersonHit]:
     """Registrations of the forum whose names, e-mail or organisation hold every word of the query,
     accent- and case-insensitively ("ozturk" finds "Öztürk"); at most `limit`, by name."""
     words = query_words(query)
@@ -199,4 +202,5 @@ def search_people(forum_id: int, query: str, *, limit: int = SEARCH_LIMIT) -> li
         )
         for row in rows
     ]
-    return sorted(hits, key=lambda h: (search_key(h.name), h.registration_id))
+    # By name, in the reader's alphabet (Turkish: Ç after C, İ and I apart …).
+    return sorted(hits, key=lambda h: (sort_key(h.name, locale), h.registration_id))

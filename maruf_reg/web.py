@@ -7,22 +7,25 @@ import functools
 import hashlib
 import logging
 import os
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
-from flask_babel import format_datetime, gettext
+from flask_babel import get_timezone, gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BuildError
 
+from maruf_reg import dates
+from maruf_reg.categories import category_label
 from maruf_reg.countries import country_name
 from maruf_reg.database import WriteLockTimeout, is_disk_full, is_lock_timeout
-from maruf_reg.forum import current_forum
+from maruf_reg.forum import current_forum, is_staff_page, public_forum, refuse_changes_to_frozen
 from maruf_reg.i18n import locale_code
+from maruf_reg.names import display_name
 from maruf_reg.text import content_language
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -55,6 +58,7 @@ def _error_message(error: HTTPException) -> str:
         403: gettext("You may not open this page."),
         404: gettext("This page does not exist."),
         405: gettext("This action is not allowed here."),
+        409: gettext("This edition is frozen: it can be read, not changed."),
         413: gettext("The upload is too large."),
         429: gettext("Too many requests. Please wait a minute and try again."),
     }
@@ -164,11 +168,32 @@ def lang_url(lang: str) -> str:
         return url_for("program.index", lang=lang)
 
 
-def local_time(value: datetime | None, format: str = "short") -> str:
-    """A UTC time shown in the forum's time zone and the page's language."""
+def local_time(value: datetime | date | None, style: str = "datetime") -> str:
+    """A UTC time shown in the forum's time zone (or a date), in the page's language, in one of
+    the styles of `maruf_reg.dates` ("time", "date", "day", "datetime" …)."""
     if value is None:
         return ""
-    return str(format_datetime(value, format))
+    return dates.format_moment(value, style, locale=locale_code(), zone=get_timezone())
+
+
+def time_range(start: datetime, end: datetime) -> str:
+    """ "09:00–10:30" at the forum."""
+    return dates.time_range(start, end, locale=locale_code(), zone=get_timezone())
+
+
+def session_when(start: datetime, end: datetime, year: bool = False) -> str:
+    """ "Tuesday 1 October, 11:00–12:30" at the forum, in the page's language."""
+    return dates.session_when(start, end, locale=locale_code(), zone=get_timezone(), year=year)
+
+
+def date_range(first: date, last: date) -> str:
+    """The forum's days as "1–3 October 2030" in the page's language."""
+    return dates.date_range(first, last, locale=locale_code())
+
+
+def local_day(value: datetime) -> date:
+    """The forum's local date of a moment (for links to a day of the programme)."""
+    return value.astimezone(get_timezone()).date()
 
 
 def init_app(app: Flask) -> None:
@@ -188,12 +213,21 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(error, unavailable)
     app.after_request(set_security_headers)
     app.url_defaults(static_version)
+    app.before_request(refuse_changes_to_frozen)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["country_name"] = lambda code: country_name(code, locale_code())
+    app.jinja_env.filters["category_name"] = category_label
     app.jinja_env.globals.update(
         has_endpoint=has_endpoint,
         lang_url=lang_url,
         locale=locale_code,
+        time_range=time_range,
+        session_when=session_when,
+        date_range=date_range,
+        local_day=local_day,
+        display_name=display_name,
+        staff_page=is_staff_page,
+        public_forum=public_forum,
         content_language=content_language,
     )
 

@@ -1,9 +1,14 @@
-"""Translation catalogues: one per capability, Turkish (English is the source language).
+"""Translation catalogues: one per capability, in Turkish and Arabic (English is the source
+language, written in the code and templates).
 
     python scripts/i18n.py extract   # update the .po files from the code and templates
     python scripts/i18n.py compile   # .po → .mo (make does this before running or testing)
-    python scripts/i18n.py missing   # list the messages that have no Turkish yet
-    python scripts/i18n.py fill FILE.json  # set translations from {"catalogue dir": {msgid: msgstr}}
+    python scripts/i18n.py missing   # list the messages without a translation (empty or fuzzy)
+    python scripts/i18n.py fill LOCALE FILE.json  # set translations: {"catalogue dir": {msgid: msgstr}}
+                                                 # (a plural's msgstr is a list, one per form)
+
+A fuzzy translation (a guess Babel marks when the English changed) counts as missing: gettext
+would show the English text instead of it.
 
 Catalogue "translations" (the core) covers maruf_reg/*.py, maruf_reg/auth/, templates/*.html and
 templates/auth/; each capability's covers maruf_reg/<capability>/ and templates/<capability>/.
@@ -20,7 +25,7 @@ from babel.messages.frontend import CommandLineInterface
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "maruf_reg"
 CAPABILITIES = ("program", "registration", "badges", "checkin", "reports")
-LOCALES = ("tr",)
+LOCALES = ("tr", "ar")
 
 
 def catalogues() -> dict[Path, str]:
@@ -78,6 +83,17 @@ def extract() -> None:
                     )
                 else:
                     run("init", "-i", str(pot), "-d", str(folder), "-l", locale)
+                rewrap(po)
+
+
+def rewrap(po: Path) -> None:
+    """Lines of 100 characters, as `fill` writes them: `extract` then changes only what changed."""
+    from babel.messages.pofile import read_po, write_po
+
+    with po.open("rb") as handle:
+        catalogue = read_po(handle)
+    with po.open("wb") as handle:
+        write_po(handle, catalogue, width=100, sort_output=True, omit_header=False)
 
 
 def compile_all() -> None:
@@ -90,39 +106,51 @@ def _po_files() -> list[Path]:
     return [f / loc / "LC_MESSAGES" / "messages.po" for f in catalogues() for loc in LOCALES]
 
 
-def missing() -> int:
+def untranslated(po: Path) -> list[str]:
+    """The messages of a catalogue without a usable translation: empty (any plural form) or fuzzy."""
     from babel.messages.pofile import read_po
 
+    with po.open("rb") as handle:
+        catalogue = read_po(handle)
+    found = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        if message.fuzzy or not strings or not all(s.strip() for s in strings):
+            found.append(message.id if isinstance(message.id, str) else message.id[0])
+    return found
+
+
+def missing() -> int:
     count = 0
     for po in _po_files():
         if not po.exists():
+            print(f"{po.relative_to(ROOT)}: the catalogue is missing")
+            count += 1
             continue
-        with po.open("rb") as handle:
-            catalogue = read_po(handle)
-        for message in catalogue:
-            if message.id and not (
-                message.string if isinstance(message.string, str) else all(message.string)
-            ):
-                count += 1
-                print(f"{po.relative_to(ROOT)}: {message.id!r}")
+        for message_id in untranslated(po):
+            count += 1
+            print(f"{po.relative_to(ROOT)}: {message_id!r}")
     return count
 
 
-def fill(source: Path) -> None:
+def fill(locale: str, source: Path) -> None:
     import json
 
     from babel.messages.pofile import read_po, write_po
 
-    wanted: dict[str, dict[str, str]] = json.loads(source.read_text(encoding="utf-8"))
+    wanted: dict[str, dict[str, str | list[str]]] = json.loads(source.read_text(encoding="utf-8"))
     for folder, strings in wanted.items():
-        po = ROOT / folder / "tr" / "LC_MESSAGES" / "messages.po"
+        po = ROOT / folder / locale / "LC_MESSAGES" / "messages.po"
         with po.open("rb") as handle:
             catalogue = read_po(handle)
         for message in catalogue:
             key = message.id if isinstance(message.id, str) else message.id[0]
             if key in strings:
                 value = strings[key]
-                message.string = tuple(value) if isinstance(message.id, tuple) else value
+                message.string = tuple(value) if isinstance(message.id, tuple) else str(value)
+                message.flags.discard("fuzzy")
         with po.open("wb") as handle:
             write_po(handle, catalogue, width=100, sort_output=True, omit_header=False)
 
@@ -135,7 +163,7 @@ if __name__ == "__main__":
         compile_all()
     elif command == "missing":
         sys.exit(1 if missing() else 0)
-    elif command == "fill" and len(sys.argv) == 3:
-        fill(Path(sys.argv[2]))
+    elif command == "fill" and len(sys.argv) == 4:
+        fill(sys.argv[2], Path(sys.argv[3]))
     else:
         sys.exit(__doc__)

@@ -86,12 +86,12 @@ def test_unknown_api_route_answers_json(client):
 
 def test_language_switch_is_remembered(client, forum):
     english = client.get("/?lang=en")
-    assert '<html lang="en">' in english.get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in english.get_data(as_text=True)
     assert "lang=en" in english.headers["Set-Cookie"]
     again = client.get("/", headers={"Accept-Language": "tr"})
-    assert '<html lang="en">' in again.get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in again.get_data(as_text=True)
     back = client.get("/?lang=tr")
-    assert '<html lang="tr">' in back.get_data(as_text=True)
+    assert '<html lang="tr" dir="ltr">' in back.get_data(as_text=True)
 
 
 def test_front_page_shows_the_forum(client, forum):

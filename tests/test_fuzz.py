@@ -215,7 +215,7 @@ def test_every_form_survives_generated_input(app, world: World, make_staff, endp
     @FUZZ
     @given(
         form=st.dictionaries(keys, st.one_of(field_values, st.lists(field_values, max_size=3))),
-        language=st.sampled_from(["tr", "en"]),
+        language=st.sampled_from(["tr", "en", "ar"]),
     )
     def fuzz(form: dict[str, Any], language: str) -> None:
         response = client.post(
@@ -225,10 +225,11 @@ def test_every_form_survives_generated_input(app, world: World, make_staff, endp
         if response.status_code == 200 and response.mimetype == "text/html":
             body = response.get_data(as_text=True)
             if access != PERSONAL:  # a personal page speaks its person's language
-                assert f'<html lang="{language}">' in body, "the page is not in its language"
+                direction = "rtl" if language == "ar" else "ltr"
+                assert f'<html lang="{language}" dir="{direction}">' in body, "not in its language"
             assert "<script>alert(" not in body, "markup shown unescaped"
-            if language == "tr":
-                assert "This field is required" not in body, "an English error on a Turkish page"
+            if language in ("tr", "ar"):
+                assert "This field is required" not in body, "an English error on a page"
 
     fuzz()
     assert_nothing_half_written(app)

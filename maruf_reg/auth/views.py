@@ -13,6 +13,7 @@ from maruf_reg.auth import services
 from maruf_reg.auth.access import admin_required
 from maruf_reg.auth.forms import ApiTokenForm, ConfirmForm, LoginForm, StaffUserForm
 from maruf_reg.extensions import db, limiter, login_manager
+from maruf_reg.forum import choose_staff_forum
 from maruf_reg.models import ApiToken, Role, StaffUser
 
 bp = Blueprint("auth", __name__)
@@ -62,6 +63,8 @@ def logout() -> Response:
     form = ConfirmForm()
     if form.validate_on_submit():
         logout_user()
+        # The next person at this browser starts on the public forum again.
+        choose_staff_forum(None)
     return redirect(url_for("program.index"))
 
 

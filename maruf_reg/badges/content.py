@@ -6,16 +6,19 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from babel.dates import format_interval
+from babel.languages import get_official_languages
 from flask import current_app
 from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import select, update
 
 from maruf_reg import badge_tokens
 from maruf_reg.badges.errors import N_, BadgeError, NotConfirmed
-from maruf_reg.badges.render import BadgeText, ForumFace
+from maruf_reg.badges.texts import BadgeText, ForumFace
+from maruf_reg.badges.typeset import can_hyphenate, script_language
+from maruf_reg.categories import category_label
 from maruf_reg.countries import country_name
 from maruf_reg.database import write_intent
+from maruf_reg.dates import date_range
 from maruf_reg.extensions import db
 from maruf_reg.models import (
     Category,
@@ -60,14 +63,7 @@ class _Labels:
 
 def _labels(language: str) -> _Labels:
     with force_locale(language):
-        categories = {
-            Category.PARTICIPANT: gettext("Participant"),
-            Category.SPEAKER: gettext("Speaker"),
-            Category.MODERATOR: gettext("Moderator"),
-            Category.PRESS: gettext("Press"),
-            Category.VIP: gettext("VIP"),
-            Category.STAFF: gettext("Staff"),
-        }
+        categories = {category: category_label(category) for category in Category}
         roles = {
             RoleKind.SPEAKER: gettext("Speaker"),
             RoleKind.MODERATOR: gettext("Moderator"),
@@ -105,21 +101,43 @@ def band_colours(forum: Forum) -> dict[str, str]:
 
 
 def _dates(forum: Forum, language: str) -> str:
-    """ "1–3 Eki 2030 · İstanbul", "Oct 1 – 3, 2030 · İstanbul" (CLDR's short interval)."""
-    when = format_interval(forum.starts_on, forum.ends_on, "yMMMd", locale=language)
+    """ "1–3 Ekim 2030 · İstanbul" (the one formatter's range of days)."""
+    when = date_range(forum.starts_on, forum.ends_on, locale=language)
     return " · ".join(part for part in (when, forum.city) if part)
 
 
 def forum_face(forum: Forum) -> ForumFace:
-    """What every badge of the forum shows, in each language."""
+    """What every badge of the forum shows, in each language, and each category's band."""
     languages = _languages()
+    labels = {language: _labels(language) for language in languages}
+    colours = band_colours(forum)
     return ForumFace(
         titles={language: forum.name(language) for language in languages},
         dates={language: _dates(forum, language) for language in languages},
         colour=forum.colour if COLOUR_RE.match(forum.colour or "") else "#0b5394",
         logo=forum.logo or None,
         logo_type=forum.logo_type,
+        bands={
+            Category(category).value: (band_label(category, labels), colour)
+            for category, colour in colours.items()
+        },
     )
+
+
+def name_language(text: str, country: str, language: str) -> str:
+    """The language a name is hyphenated and shaped in: by its script (CJK, Arabic letters), else
+    the country's first official language when the badges can hyphenate it, else the person's."""
+    by_script = script_language(text, country)
+    if by_script:
+        return by_script
+    try:
+        official = get_official_languages(country.upper(), de_facto=True) if country else ()
+    except (KeyError, ValueError):
+        official = ()
+    for candidate in (*official[:1], language):
+        if can_hyphenate(candidate):
+            return candidate
+    return language
 
 
 @dataclass(frozen=True)
@@ -288,7 +306,6 @@ def texts_for(
         if holder.status != RegistrationStatus.CONFIRMED:
             raise NotConfirmed(holder.registration_id, holder.status, holder.language)
     labels = {language: _labels(language) for language in _languages()}
-    colours = band_colours(forum)
     parts = _parts(forum.id, (h.person_id for h in holders if h.person_id is not None))
     texts = []
     for holder in holders:
@@ -305,12 +322,13 @@ def texts_for(
                 country=country_name(holder.country, language),
                 language=language,
                 category=category,
-                band_label=band_label(category, labels),
-                band_colour=colours[category],
                 role_line=_role_line(
                     parts.get(holder.person_id or 0, []), language, labels[language]
                 ),
                 country_code=holder.country,
+                name_language=name_language(
+                    holder.given_name + holder.family_name, holder.country, language
+                ),
             )
         )
     return texts

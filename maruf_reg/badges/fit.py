@@ -1,15 +1,19 @@
-"""Choosing font sizes so that names fit their box: WeasyPrint wraps text but never shrinks it.
+"""Choosing font sizes so that texts fit their box: WeasyPrint wraps text but never shrinks it.
 
 Widths are estimated from the advance widths of the Noto fonts the badges use (the same files
 fontconfig gives WeasyPrint), without shaping or kerning: both make real text narrower, so the
 estimate errs on the safe side. CJK ideographs are one em wide; a script we have no metrics for
 counts as a wide Latin letter.
+
+Lines break at spaces, after a word's own hyphen, and at soft hyphens (typeset.py puts them where
+the word's language allows a break; a hyphen is then drawn). Nowhere else: a word that cannot fit a
+line even in pieces makes the text smaller, below the box's smallest size if it must, rather than
+being cut or running out of its box.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import shutil
 import subprocess
 import unicodedata
@@ -17,10 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+from maruf_reg.badges.typeset import SOFT_HYPHEN
 
 MM = 72 / 25.4  # points in a millimetre
-#: line height of badge text, as a multiple of the font size (the templates use the same)
+#: line height of badge text, as a multiple of the font size (the stylesheet uses the same)
 LINE_HEIGHT = 1.15
 #: the share of a box's width the estimate may fill: room for fonts fontconfig substitutes
 WIDTH_SAFETY = 0.95
@@ -28,6 +32,8 @@ WIDTH_SAFETY = 0.95
 UNKNOWN_WIDTH = 0.7
 #: how much smaller a name may be set to keep it on fewer lines (see `fit_lines`)
 PREFER_SHRINK = 0.75
+#: below this nothing is tried (a 100-letter word with no break point fits a badge at ~4 pt)
+FLOOR_PT = 1.0
 
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/opentype/noto"))
 _FACES = {
@@ -38,7 +44,8 @@ _FACES = {
 }
 
 
-def _font_file(file_name: str, pattern: str) -> Path | None:
+def font_file(file_name: str, pattern: str) -> Path | None:
+    """The file of one of the badge fonts: in Debian's Noto folders, else as fontconfig finds it."""
     for folder in _FONT_DIRS:
         if (folder / file_name).is_file():
             return folder / file_name
@@ -54,7 +61,10 @@ def _font_file(file_name: str, pattern: str) -> Path | None:
 @functools.cache
 def _advances(script: str, bold: bool) -> dict[int, float]:
     """Code point → advance width in ems, for one of the badge fonts (empty when it is missing)."""
-    path = _font_file(*_FACES[(script, bold)])
+    # Imported when a size is first chosen: web processes that never render a badge stay small.
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+
+    path = font_file(*_FACES[(script, bold)])
     if path is None:
         return {}
     font = TTFont(str(path), lazy=True)
@@ -81,18 +91,31 @@ def char_width(char: str, *, bold: bool) -> float:
     return UNKNOWN_WIDTH
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def word_width(word: str, *, bold: bool) -> float:
-    """A word's width in ems."""
+    """A word's width in ems (soft hyphens take no room unless a line ends at them)."""
     return sum(char_width(char, bold=bold) for char in word)
 
 
-def line_count(text: str, *, width_em: float, bold: bool) -> int:
-    """How many lines `text` takes when wrapped at spaces within `width_em` ems.
+@functools.lru_cache(maxsize=4096)
+def _pieces(word: str, bold: bool) -> tuple[tuple[float, float], ...]:
+    """A word cut at its break points: (width of the piece, width of the hyphen drawn when a line
+    ends after it). After a word's own hyphen nothing is added; after a soft hyphen, a hyphen."""
+    hyphen = char_width("-", bold=bold)
+    pieces: list[tuple[float, float]] = []
+    for soft_part in word.split(SOFT_HYPHEN):
+        own = soft_part.split("-")
+        for number, part in enumerate(own):
+            last = number == len(own) - 1
+            pieces.append((word_width(part if last else part + "-", bold=bold), 0.0))
+        pieces[-1] = (pieces[-1][0], hyphen)
+    pieces[-1] = (pieces[-1][0], 0.0)
+    return tuple(pieces)
 
-    A word longer than a line is broken between letters (the templates say
-    `overflow-wrap: anywhere`), as WeasyPrint does then.
-    """
+
+def line_count(text: str, *, width_em: float, bold: bool) -> int | None:
+    """How many lines `text` takes when wrapped within `width_em` ems; None when a piece of a word
+    between two break points is wider than a line (the text must be set smaller)."""
     words = text.split()
     if not words:
         return 0
@@ -100,19 +123,32 @@ def line_count(text: str, *, width_em: float, bold: bool) -> int:
     lines, used = 1, 0.0
     for word in words:
         width = word_width(word, bold=bold)
-        needed = width if used == 0 else used + space + width
-        if needed <= width_em:
-            used = needed
+        gap = 0.0 if used == 0 else space
+        if used + gap + width <= width_em:
+            used += gap + width
             continue
-        if used > 0:
-            lines += 1
-        if width <= width_em:
-            used = width
-        else:
-            # Broken between letters: full lines, then what is left on the last one.
-            extra = math.ceil(width / width_em) - 1
-            lines += extra
-            used = width - extra * width_em
+        # The word is broken at its break points: as many pieces as fit on each line.
+        pieces = _pieces(word, bold)
+        start = 0
+        while start < len(pieces):
+            gap = 0.0 if used == 0 else space
+            end, run = start, 0.0
+            while end < len(pieces):
+                piece, hyphen = pieces[end]
+                ends_word = end == len(pieces) - 1
+                if used + gap + run + piece + (0.0 if ends_word else hyphen) > width_em:
+                    break
+                run += piece
+                end += 1
+            if end == start:
+                if used == 0:
+                    return None
+                lines, used = lines + 1, 0.0
+                continue
+            used += gap + run
+            start = end
+            if start < len(pieces):
+                lines, used = lines + 1, 0.0
     return lines
 
 
@@ -120,9 +156,12 @@ def line_count(text: str, *, width_em: float, bold: bool) -> int:
 class Fit:
     size_pt: float
     lines: int
+    line_height: float = LINE_HEIGHT
+    #: False when even the smallest size tried leaves the text too large for its box
+    fits: bool = True
 
-    def height_mm(self, line_height: float = LINE_HEIGHT) -> float:
-        return self.lines * self.size_pt * line_height / MM
+    def height_mm(self) -> float:
+        return self.lines * self.size_pt * self.line_height / MM
 
 
 def fit_lines(
@@ -136,35 +175,47 @@ def fit_lines(
     max_lines: int | None = None,
     prefer_lines: int | None = None,
     step: float = 0.5,
+    line_height: float = LINE_HEIGHT,
+    ink_below: float = 0.0,
+    floor_pt: float = FLOOR_PT,
 ) -> Fit:
     """The largest font size at which the paragraphs (each starting a new line) fit the box.
 
-    Below `min_pt` text would be unreadable: the smallest size is returned, and the text overflows
-    its box rather than being cut. With `prefer_lines`, a size a little smaller (down to
-    `PREFER_SHRINK` of the largest) is chosen when it keeps the text on that many lines: a long name
-    reads better on three lines than broken word by word on five.
+    Sizes go down from `max_pt` in steps; below `min_pt` only when the text would not fit at it
+    (a word with no break point, too many lines): smaller type is better than text that runs out of
+    its box or is cut. `ink_below` is how far (in ems) letters may reach below the last line's box,
+    which the box must hold too; nothing below `floor_pt` is tried (`Fit.fits` says whether the
+    text fits). With `prefer_lines`, a size a little smaller (down to `PREFER_SHRINK` of the
+    largest) is chosen when it keeps the text on that many lines: a long name reads better on three
+    lines than broken word by word on five.
     """
     width_pt = width_mm * MM * WIDTH_SAFETY
     height_pt = height_mm * MM
     texts = [p for p in paragraphs if p.strip()]
 
-    def lines_at(size: float) -> int:
-        return sum(line_count(p, width_em=width_pt / size, bold=bold) for p in texts)
+    def lines_at(size: float) -> int | None:
+        counts = [line_count(p, width_em=width_pt / size, bold=bold) for p in texts]
+        return None if None in counts else sum(c or 0 for c in counts)
+
+    def fits(size: float, lines: int | None) -> bool:
+        return (
+            lines is not None
+            and (lines * line_height + ink_below) * size <= height_pt
+            and (max_lines is None or lines <= max_lines)
+        )
 
     size = max_pt
-    while True:
-        lines = lines_at(size)
-        fits = lines * size * LINE_HEIGHT <= height_pt and (max_lines is None or lines <= max_lines)
-        if fits or size - step < min_pt:
-            break
+    lines = lines_at(size)
+    while not fits(size, lines) and size - step >= floor_pt:
         size -= step
-    best = Fit(size, lines)
+        lines = lines_at(size)
+    best = Fit(size, lines or 1, line_height, fits(size, lines))
     if prefer_lines is None or best.lines <= prefer_lines:
         return best
     smaller = size - step
     while smaller >= max(min_pt, size * PREFER_SHRINK):
         lines = lines_at(smaller)
-        if lines <= prefer_lines:
-            return Fit(smaller, lines)
+        if fits(smaller, lines) and lines is not None and lines <= prefer_lines:
+            return Fit(smaller, lines, line_height)
         smaller -= step
     return best

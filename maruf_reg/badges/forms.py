@@ -6,19 +6,14 @@ from wtforms import BooleanField, ColorField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, Optional, Regexp
 
 from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
+from maruf_reg.categories import CATEGORY_LABELS
 from maruf_reg.forms import Form
 from maruf_reg.models import Category
 
 COLOUR = Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Choose a colour like #1a2b3c."))
 
-CATEGORY_NAMES = {
-    Category.PARTICIPANT: _l("Participant"),
-    Category.SPEAKER: _l("Speaker"),
-    Category.MODERATOR: _l("Moderator"),
-    Category.PRESS: _l("Press"),
-    Category.VIP: _l("VIP"),
-    Category.STAFF: _l("Staff"),
-}
+#: the one label of each category (`maruf_reg/categories.py`)
+CATEGORY_NAMES = CATEGORY_LABELS
 ORDER_CHOICES = [
     SelectChoice("family_name", _l("Family name")),
     SelectChoice("given_name", _l("Given name")),

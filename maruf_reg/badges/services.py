@@ -35,7 +35,8 @@ from maruf_reg.badges.errors import (
     SelectionError,
     SerialsChanged,
 )
-from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
+from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS, SHEET_MARGIN_MM, Layout, layout_for
+from maruf_reg.badges.logo import MAX_BYTES, prepare_logo
 from maruf_reg.badges.render import render_pdf, write_pdf
 from maruf_reg.database import write_intent
 from maruf_reg.extensions import db
@@ -69,7 +70,7 @@ __all__ = [
 ]
 
 #: logos are drawn on every badge: small files only
-LOGO_MAX_BYTES = 512 * 1024
+LOGO_MAX_BYTES = MAX_BYTES
 
 
 def verify_badge(token: str, *, forum_id: int) -> Registration:
@@ -125,7 +126,7 @@ def render_badges(registrations: Sequence[Registration], *, layout: str = DEFAUL
     if not registrations:
         raise SelectionError(N_("No registration to print."))
     texts = badge_texts(registrations)
-    return render_pdf(texts, layout=layout, face=forum_face(registrations[0].forum))
+    return render_pdf(texts, layout=badge_layout(layout), face=forum_face(registrations[0].forum))
 
 
 def write_badges(
@@ -142,12 +143,23 @@ def write_badges(
     texts = badge_texts(registrations)
     write_pdf(
         texts,
-        layout=layout,
+        layout=badge_layout(layout),
         face=forum_face(registrations[0].forum),
         out=out,
         progress=progress,
         **render_options(),
     )
+
+
+def badge_layout(key: str) -> Layout:
+    """The layout `key`, the A4 sheet with the configured white margin (`BADGE_SHEET_MARGIN_MM`)."""
+    check_layout(key)
+    value = current_app.config.get("BADGE_SHEET_MARGIN_MM", SHEET_MARGIN_MM)
+    try:
+        margin = float(value)
+    except (TypeError, ValueError):
+        margin = SHEET_MARGIN_MM
+    return layout_for(key, margin)
 
 
 def render_options() -> dict[str, Any]:
@@ -314,25 +326,6 @@ def logo_data_url(forum: Forum) -> str | None:
     return f"data:{forum.logo_type};base64,{base64.b64encode(forum.logo).decode('ascii')}"
 
 
-def sniff_logo(data: bytes) -> str:
-    """The media type of an uploaded logo; BadLogo unless it is a small PNG, JPEG or SVG."""
-    if not data:
-        raise BadLogo(N_("The logo file is empty."))
-    if len(data) > LOGO_MAX_BYTES:
-        raise BadLogo(N_("The logo is too large: at most %(kb)d KB."), kb=LOGO_MAX_BYTES // 1024)
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    head = data[:2048].lstrip().lower()
-    if (head.startswith(b"<svg") or head.startswith(b"<?xml")) and b"<svg" in data[:4096].lower():
-        # No DTD: no entities to expand (billion laughs) and nothing to fetch.
-        if b"<!doctype" in data.lower() or b"<!entity" in data.lower():
-            raise BadLogo(N_("SVG logos with a DOCTYPE or entities are not accepted."))
-        return "image/svg+xml"
-    raise BadLogo(N_("The logo must be a PNG, JPEG or SVG file."))
-
-
 def update_settings(
     forum_id: int,
     *,
@@ -349,7 +342,9 @@ def update_settings(
     unknown = set(colours) - {c.value for c in Category}
     if unknown:
         raise BadgeError(N_("Unknown category %(category)s."), category=", ".join(sorted(unknown)))
-    logo_type = sniff_logo(logo) if logo is not None else None
+    logo_type = None
+    if logo is not None:
+        logo, logo_type = prepare_logo(logo)
     with write_intent():
         forum = db.session.get(Forum, forum_id)
         if forum is None:

@@ -17,7 +17,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -29,6 +28,7 @@ from maruf_reg.badges import batches, services, tasks
 from maruf_reg.badges.errors import STATUS_NAMES
 from maruf_reg.badges.forms import CATEGORY_NAMES, BatchForm, PrintForm, SettingsForm
 from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
+from maruf_reg.dates import format_moment
 from maruf_reg.extensions import db, limiter
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
@@ -146,7 +146,9 @@ def _batch_form(forum: Forum) -> BatchForm:
         SelectChoice("", _("All sessions")),
         *(
             SelectChoice(
-                str(s.id), f"{format_datetime(s.starts_at, 'EEE HH:mm')} · {s.title(language)}"
+                str(s.id),
+                f"{format_moment(s.starts_at, 'weekday_time', locale=language, zone=forum.zone)}"
+                f" · {s.title(language)}",
             )
             for s in sessions
         ),

@@ -2,9 +2,9 @@
 
 It reads tasks (pickled chunks of badges) on stdin and answers each on stdout, until stdin closes.
 A fresh interpreter, not a fork: it shares no thread, lock or database connection with the web or
-job process that started it. It loads only the rendering modules (render, fit, layouts, qr) and
-WeasyPrint: not the app and its packages (Flask, SQLAlchemy …), which would cost each worker memory
-it never uses.
+job process that started it. It loads only the rendering modules (render, document, engine, backdrop,
+pdfparts, fit, typeset, layouts, qr), WeasyPrint and pikepdf: not the app and its packages (Flask,
+SQLAlchemy …), which would cost each worker memory it never uses.
 """
 
 from __future__ import annotations

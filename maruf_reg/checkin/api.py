@@ -56,6 +56,7 @@ from maruf_reg.checkin import scans as checkin_scans
 from maruf_reg.checkin.points import PointNotFound
 from maruf_reg.extensions import csrf, db, limiter
 from maruf_reg.forum import current_forum
+from maruf_reg.i18n import locale_code
 from maruf_reg.models import CheckInPoint, Direction, Role
 
 api = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
@@ -313,5 +314,5 @@ def people() -> Response | tuple[Response, int]:
     if len(query) > 200:
         return _error("'q' is longer than 200 characters")
     forum = current_forum()
-    hits = people_search.search_people(forum.id, query) if forum else []
+    hits = people_search.search_people(forum.id, query, locale=locale_code()) if forum else []
     return jsonify({"people": [hit.as_json() for hit in hits]})

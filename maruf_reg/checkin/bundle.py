@@ -30,6 +30,7 @@ from maruf_reg.models import (
     SessionRole,
     utcnow,
 )
+from maruf_reg.names import display_name
 
 
 def bundle(point_id: int, *, now: datetime | None = None) -> dict[str, Any]:
@@ -99,7 +100,7 @@ def bundle(point_id: int, *, now: datetime | None = None) -> dict[str, Any]:
         "people": [
             {
                 "id": row.id,
-                "name": f"{row.given_name} {row.family_name}".strip(),
+                "name": display_name(row.given_name, row.family_name),
                 "category": Category(row.category).value,
                 "organisation": row.organisation,
             }

@@ -28,6 +28,7 @@ from maruf_reg.models import (
     Scan,
     utcnow,
 )
+from maruf_reg.names import display_name
 
 #: scans that let nobody in or out
 REFUSED = tuple(outcome for outcome in Outcome if outcome not in presence.MOVES)
@@ -147,7 +148,7 @@ def last_scans(point_id: int, *, limit: int = LAST_SCANS) -> list[dict[str, Any]
         {
             "scanned_at": iso_utc(row.scanned_at),
             "outcome": Outcome(row.outcome).value,
-            "name": f"{row.given_name or ''} {row.family_name or ''}".strip(),
+            "name": display_name(row.given_name or "", row.family_name or ""),
             "device": row.device,
             "manual": row.manual,
             "offline": row.offline,

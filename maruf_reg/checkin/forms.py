@@ -6,10 +6,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length, Optional
 
+from maruf_reg.categories import CATEGORY_LABELS
 from maruf_reg.forms import Form
-from maruf_reg.models import Category, PointKind
+from maruf_reg.models import PointKind
 from maruf_reg.registration.forms import (
-    CATEGORY_LABELS,
     EmailAddress,
     country_field,
     language_field,
@@ -36,18 +36,6 @@ def kind_choices() -> list[tuple[str, str]]:
         (PointKind.SESSION.value, str(_l("Session room"))),
         (PointKind.OTHER.value, str(_l("Other (exhibition, lounge…)"))),
     ]
-
-
-def category_choices() -> list[tuple[str, str]]:
-    labels = {
-        Category.PARTICIPANT: _l("Participant"),
-        Category.SPEAKER: _l("Speaker"),
-        Category.MODERATOR: _l("Moderator"),
-        Category.PRESS: _l("Press"),
-        Category.VIP: _l("VIP"),
-        Category.STAFF: _l("Staff"),
-    }
-    return [(c.value, str(labels[c])) for c in Category]
 
 
 class PointForm(Form):

@@ -47,6 +47,7 @@ from maruf_reg.models import (
     SessionRole,
     utcnow,
 )
+from maruf_reg.names import display_name
 
 # Why a scan was refused (or what a forced admission overrode): stable codes the scanner page
 # translates; the stored answer is replayed byte for byte, so it cannot carry translated text.
@@ -123,7 +124,7 @@ def _person_json(holder: _Holder) -> dict[str, Any]:
         "id": holder.id,
         "given_name": holder.given_name,
         "family_name": holder.family_name,
-        "name": f"{holder.given_name} {holder.family_name}".strip(),
+        "name": display_name(holder.given_name, holder.family_name),
         "category": holder.category.value,
         "organisation": holder.organisation,
         "country": holder.country,

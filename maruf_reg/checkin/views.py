@@ -27,10 +27,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from maruf_reg import limits, people_search
 from maruf_reg.auth.access import role_required
+from maruf_reg.categories import category_choices
 from maruf_reg.checkin import counts as checkin_counts
 from maruf_reg.checkin import points as checkin_points
 from maruf_reg.checkin import scans as checkin_scans
-from maruf_reg.checkin.forms import AdmitForm, PointForm, category_choices, kind_choices
+from maruf_reg.checkin.forms import AdmitForm, PointForm, kind_choices
 from maruf_reg.extensions import db, limiter
 from maruf_reg.forms import show_refusal
 from maruf_reg.forum import current_forum
@@ -91,7 +92,7 @@ def _point_form(forum: Forum, point: CheckInPoint | None) -> PointForm:
         select(Session).where(Session.forum_id == forum.id).order_by(Session.starts_at, Session.id)
     )
     form.session.choices = [(None, "—")] + [
-        (s.id, f"{local_time(s.starts_at)} · {s.title(locale)}") for s in sessions
+        (s.id, f"{local_time(s.starts_at, 'day_time')} · {s.title(locale)}") for s in sessions
     ]
     form.categories.choices = category_choices()
     return form
@@ -206,7 +207,9 @@ def desk() -> str:
     """The help desk: find people without a badge, admit them by hand, print their badge."""
     forum = _forum()
     query = request.args.get("q", "")[:200]
-    hits = people_search.search_people(forum.id, query) if query.strip() else []
+    hits = (
+        people_search.search_people(forum.id, query, locale=locale_code()) if query.strip() else []
+    )
     form = AdmitForm()
     found = checkin_points.points(forum.id)
     form.point.choices = [(p.id, p.name) for p in found]

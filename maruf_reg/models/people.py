@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from maruf_reg.extensions import Model
 from maruf_reg.models.base import UTCDateTime, utcnow
 from maruf_reg.models.program import Forum, RoleKind, Session, enum_column
+from maruf_reg.names import display_name
 from maruf_reg.text import localized, search_key
 
 #: The longest name part we accept; longer is refused with a form error, never cut.
@@ -80,12 +81,13 @@ class Person(Model):
     #: ISO 3166-1 alpha-2 code, upper case; empty when not given
     country: Mapped[str] = mapped_column(String(2), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
-    #: language for mail and the personal page: ``tr`` or ``en``
+    #: language for mail and the personal page: ``tr``, ``en`` or ``ar``
     language: Mapped[str] = mapped_column(String(5), default="tr")
     bio_tr: Mapped[str] = mapped_column(Text, default="")
     bio_en: Mapped[str] = mapped_column(Text, default="")
-    #: optional speaker photo (JPEG/PNG bytes, size-checked on upload) and its media type
-    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: optional speaker photo (re-encoded JPEG, see `registration/speakers.prepare_photo`) and its
+    #: media type; loaded only when read (a list of 250 speakers needs `photo_type` alone)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     photo_type: Mapped[str | None] = mapped_column(String(30))
     #: when the person's data was erased (anonymised); the row stays for the statistics
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -96,7 +98,8 @@ class Person(Model):
 
     @property
     def name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
+        """The name as it is written (family name first for East Asian names)."""
+        return display_name(self.given_name, self.family_name)
 
     def bio(self, locale: str) -> str:
         return localized(self, "bio", locale)

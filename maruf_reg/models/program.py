@@ -73,8 +73,13 @@ class Forum(Model):
     ends_on: Mapped[date]
     #: IANA time zone; times are stored in UTC and shown in this zone
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Istanbul")
+    #: a few paragraphs about the forum for its front page
+    description_tr: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
     #: whether the public sign-up form accepts new registrations
     registration_open: Mapped[bool] = mapped_column(default=True)
+    #: an earlier edition kept as it was: readable (programme, reports), changed by nobody
+    frozen: Mapped[bool] = mapped_column(default=False)
     #: categories whose sign-ups start as pending until an organiser approves them
     approval_categories: Mapped[list[str]] = mapped_column(
         JSON, default=lambda: ["speaker", "moderator", "press", "vip"]
@@ -109,6 +114,9 @@ class Forum(Model):
 
     def name(self, locale: str) -> str:
         return localized(self, "name", locale)
+
+    def description(self, locale: str) -> str:
+        return localized(self, "description", locale)
 
     def __repr__(self) -> str:
         return f"<Forum {self.slug}>"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -32,7 +32,7 @@ from maruf_reg.program.forms import (
 from maruf_reg.program.labels import role_label
 from maruf_reg.program.rules import ProgrammeError
 from maruf_reg.program.speakers import PersonFields, RegistrationChange
-from maruf_reg.program.views import bp, forum_or_404, own_or_404
+from maruf_reg.program.views import booklet_response, bp, forum_or_404, own_or_404
 
 Page = str | Response
 
@@ -69,6 +69,13 @@ def admin_sessions() -> Page:
         theme_count=len(timetable.themes(forum)),
         room_count=len(services.rooms(forum.id)),
     )
+
+
+@bp.route("/admin/program/booklet.pdf")
+@admin_required
+def admin_booklet() -> Response:
+    """The printable programme drawn afresh (the public copy is kept a few minutes)."""
+    return booklet_response(forum_or_404(), fresh=True)
 
 
 # --- sessions ----------------------------------------------------------------------------------
@@ -158,6 +165,9 @@ def _session_page(
     edit_forms: dict[int, EditRoleForm] | None = None,
 ) -> str:
     edit_forms = edit_forms or {}
+    # The speaker picker: people found by the search above the form (a GET, so no script needed).
+    who = request.args.get("who", "").strip()[:200]
+    found = speakers.find_speakers(forum.id, who, locale=locale_code()) if who else []
     for role in session.roles:
         if role.id not in edit_forms:
             edit_forms[role.id] = EditRoleForm(
@@ -169,7 +179,8 @@ def _session_page(
         "program/admin/session.html",
         session=session,
         form=form or _session_form(forum, session),
-        add_form=add_form or AddRoleForm(formdata=None, people=speakers.speaker_choices(forum.id)),
+        add_form=add_form or AddRoleForm(formdata=None, people=found),
+        who=who,
         edit_forms=edit_forms,
         overlaps=speakers.speaker_overlaps(session),
         booked=sessions.booked_count(session.id),
@@ -253,7 +264,7 @@ def add_role(session_id: int) -> Page:
     """Add a speaker, moderator or chair: somebody picked from the list, or found or made by e-mail."""
     forum = forum_or_404()
     session = own_or_404(Session, session_id, forum)
-    form = AddRoleForm(people=speakers.speaker_choices(forum.id))
+    form = AddRoleForm(people=[])
     if form.validate_on_submit():
         person_id = _id(form.person_id.data)
         details = None

@@ -14,12 +14,15 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from maruf_reg.countries import country_choices
 from maruf_reg.forms import Form
@@ -91,10 +94,44 @@ class ForumForm(Form):
     city = _text(_l("City"), CITY_MAX)
     registration_open = BooleanField(_l("Registration is open"), default=True)
     colour = ColorField(_l("Colour"), default="#0b5394", validators=[InputRequired()])
+    description_tr = _long_text(_l("Description in Turkish"))
+    description_en = _long_text(_l("Description in English"))
 
     def __init__(self, *args: Any, timezones: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.timezone.choices = choices((name, name) for name in timezones)
+
+
+class EditionForm(ForumForm):
+    """A new edition: the forum's settings, and what to copy from an earlier one."""
+
+    source = SelectField(_l("Copy from an earlier edition"), default="")
+    parts = SelectMultipleField(
+        _l("What to copy"),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,
+    )
+    freeze_source = BooleanField(
+        _l("Freeze the earlier edition (read only from now on)"), default=True
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        editions: Iterable[tuple[str, str]] = (),
+        parts: Iterable[tuple[str, Any]] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.source.choices = choices([("", _l("— start empty —")), *editions])
+        self.parts.choices = choices(parts)
+
+
+class ChooseForumForm(Form):
+    """Which edition a staff user works on."""
+
+    forum = IntegerField(validators=[InputRequired()])
 
 
 class ThemeForm(Form):
@@ -163,7 +200,8 @@ class SessionForm(Form):
 
 
 class AddRoleForm(Form):
-    person_id = SelectField(_l("Somebody who speaks in the forum already"))
+    # The choices are the picker's search results; the service checks the person (any id).
+    person_id = RadioField(_l("Somebody who speaks in the forum already"), validate_choice=False)
     email = EmailField(_l("… or an e-mail address"), validators=[Optional(), Length(max=254)])
     given_name = _text(_l("Given name"), NAME_MAX)
     family_name = _text(_l("Family name"), NAME_MAX)
@@ -177,10 +215,12 @@ class AddRoleForm(Form):
     def __init__(self, *args: Any, people: Iterable[Person] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.person_id.choices = choices(
-            [
-                ("", _l("— choose, or give an e-mail below —")),
-                *((str(p.id), f"{p.name} <{p.email}>" if p.email else p.name) for p in people),
-            ]
+            (
+                str(p.id),
+                (f"{p.name} <{p.email}>" if p.email else p.name)
+                + (f" · {p.organisation}" if p.organisation else ""),
+            )
+            for p in people
         )
         self.country.choices = choices([("", "—"), *country_choices(locale_code())])
 

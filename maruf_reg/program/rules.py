@@ -177,6 +177,7 @@ def lazy_title(session: Session) -> LazyString:
     return LazyString(lambda: localized(titles, "title", locale_code()))
 
 
-def lazy_time(moment: datetime, format: str = "short") -> LazyString:
-    """A time shown at the forum in the reader's language, formatted when the message is shown."""
-    return LazyString(local_time, moment, format)
+def lazy_time(moment: datetime, style: str = "datetime") -> LazyString:
+    """A time shown at the forum in the reader's language (a style of `maruf_reg.dates`),
+    formatted when the message is shown."""
+    return LazyString(local_time, moment, style)

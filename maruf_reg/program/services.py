@@ -55,6 +55,8 @@ class ForumFields:
     city: str = ""
     registration_open: bool = True
     colour: str = "#0b5394"
+    description_tr: str = ""
+    description_en: str = ""
 
 
 #: what the forum settings page edits (the fields of `ForumFields`)
@@ -68,6 +70,8 @@ FORUM_SETTINGS = (
     "city",
     "registration_open",
     "colour",
+    "description_tr",
+    "description_en",
 )
 
 
@@ -105,7 +109,7 @@ def create_forum(
         if db.session.scalar(select(Forum.id).where(Forum.slug == slug)):
             raise ProgrammeError(_l("A forum with this short name exists already."), field="slug")
         forum = Forum(slug=slug)
-        details = audit.changes(forum, _forum_values(fields))
+        details = audit.changes(forum, forum_values(fields))
         badge_tokens.ensure_keys(forum, secret_key=secret_key)
         db.session.add(forum)
         db.session.flush()
@@ -117,7 +121,7 @@ def update_forum(forum_id: int, fields: ForumFields, *, staff_user_id: int | Non
     """Change the forum's settings; its dates and time zone must still hold every session."""
     with one_change():
         forum = locked(Forum, forum_id)
-        values = _forum_values(fields)
+        values = forum_values(fields)
         first, last = forum_window(fields.starts_on, fields.ends_on, ZoneInfo(fields.timezone))
         outside = db.session.scalar(
             select(func.count(Session.id)).where(
@@ -139,7 +143,7 @@ def update_forum(forum_id: int, fields: ForumFields, *, staff_user_id: int | Non
     return forum
 
 
-def _forum_values(fields: ForumFields) -> dict[str, Any]:
+def forum_values(fields: ForumFields) -> dict[str, Any]:
     if fields.ends_on < fields.starts_on:
         raise ProgrammeError(_l("The last day cannot be before the first."), field="ends_on")
     try:
@@ -156,6 +160,8 @@ def _forum_values(fields: ForumFields) -> dict[str, Any]:
         "city": check_text(fields.city, CITY_MAX, "city"),
         "registration_open": bool(fields.registration_open),
         "colour": check_colour(fields.colour),
+        "description_tr": check_long_text(fields.description_tr, "description_tr"),
+        "description_en": check_long_text(fields.description_en, "description_en"),
     }
 
 

@@ -270,8 +270,8 @@ def _check_room_free(
                 "%(room)s is taken at that time by “%(title)s” (%(start)s – %(end)s).",
                 room=room.name,
                 title=lazy_title(clash),
-                start=lazy_time(clash.starts_at),
-                end=lazy_time(clash.ends_at, "HH:mm"),
+                start=lazy_time(clash.starts_at, "day_time"),
+                end=lazy_time(clash.ends_at, "time"),
             ),
             field="room_id",
         )

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from maruf_reg.auth.access import admin_required
+from maruf_reg.auth.access import admin_required, role_required
+from maruf_reg.extensions import db
 from maruf_reg.forms import show_refusal
-from maruf_reg.forum import current_forum
+from maruf_reg.forum import choose_staff_forum, current_forum, public_forum
 from maruf_reg.i18n import locale_code
-from maruf_reg.models import Room, Theme
+from maruf_reg.models import Forum, Role, Room, Theme
+from maruf_reg.program import editions as edition_rules
 from maruf_reg.program import services, timetable
-from maruf_reg.program.forms import DeleteForm, ForumForm, RoomForm, ThemeForm
+from maruf_reg.program.forms import (
+    ButtonForm,
+    ChooseForumForm,
+    DeleteForm,
+    EditionForm,
+    ForumForm,
+    RoomForm,
+    ThemeForm,
+)
 from maruf_reg.program.rules import ProgrammeError
 from maruf_reg.program.views import bp, forum_or_404, own_or_404
 
@@ -48,6 +58,89 @@ def forum_settings() -> Page:
             flash(_("The forum's settings are saved."), "success")
             return redirect(url_for("program.admin_sessions"))
     return render_template("program/admin/forum.html", form=form, creating=forum is None)
+
+
+# --- editions -----------------------------------------------------------------------------------
+
+
+@bp.route("/admin/forums")
+@role_required(Role.DESK, Role.DOOR)
+def editions() -> str:
+    """Every edition of the forum: staff choose which one they work on; organisers make the next."""
+    return render_template(
+        "program/admin/editions.html",
+        editions=edition_rules.editions(),
+        working_on=current_forum(),
+        public=public_forum(),
+        form=ChooseForumForm(),
+    )
+
+
+@bp.route("/admin/forums/choose", methods=["POST"])
+@role_required(Role.DESK, Role.DOOR)
+def choose_edition() -> Response:
+    """Work on another edition in the staff pages (kept in the staff user's session)."""
+    form = ChooseForumForm()
+    if form.validate_on_submit():
+        chosen = db.session.get(Forum, form.forum.data)
+        if chosen is None:
+            abort(404)
+        choose_staff_forum(chosen.id)
+        flash(_("You are working on %(forum)s.", forum=chosen.name(locale_code())), "success")
+    return redirect(url_for("program.editions"))
+
+
+def _edition_form() -> EditionForm:
+    return EditionForm(
+        timezones=services.timezone_names(),
+        editions=[(str(f.id), f.name(locale_code())) for f in edition_rules.editions()],
+        parts=[(p.key, p.label) for p in edition_rules.PARTS.values()],
+    )
+
+
+@bp.route("/admin/forums/new", methods=["GET", "POST"])
+@admin_required
+def new_edition() -> Page:
+    """Make the next edition, copying what carries over from an earlier one."""
+    form = _edition_form()
+    if form.validate_on_submit():
+        fields = services.ForumFields(**{name: form[name].data for name in services.FORUM_SETTINGS})
+        try:
+            made = edition_rules.create_edition(
+                form.slug.data or "",
+                fields,
+                source_id=int(form.source.data) if form.source.data else None,
+                parts=form.parts.data or [],
+                freeze_source=bool(form.freeze_source.data),
+                secret_key=current_app.config["SECRET_KEY"],
+                staff_user_id=current_user.id,
+            )
+        except ProgrammeError as error:
+            show_refusal(form, error)
+        else:
+            choose_staff_forum(made.id)
+            flash(
+                _("%(forum)s is made; you are working on it.", forum=made.name(locale_code())),
+                "success",
+            )
+            return redirect(url_for("program.admin_sessions"))
+    return render_template("program/admin/new_edition.html", form=form)
+
+
+@bp.route("/admin/forums/<int:forum_id>/frozen", methods=["POST"])
+@admin_required
+def freeze_edition(forum_id: int) -> Response:
+    """Freeze an edition (read only), or thaw it."""
+    form = ButtonForm()
+    if form.validate_on_submit():
+        forum = db.get_or_404(Forum, forum_id)
+        frozen = request.form.get("frozen") == "1"
+        edition_rules.set_frozen(forum.id, frozen, staff_user_id=current_user.id)
+        flash(
+            _("The edition is frozen.") if frozen else _("The edition can be changed again."),
+            "success",
+        )
+    return redirect(url_for("program.editions"))
 
 
 # --- themes ------------------------------------------------------------------------------------

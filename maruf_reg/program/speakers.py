@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
-from maruf_reg import audit
+from maruf_reg import audit, people_search
 from maruf_reg.countries import is_country
 from maruf_reg.extensions import db
 from maruf_reg.models import (
@@ -31,6 +31,7 @@ from maruf_reg.models import (
     SessionRole,
     utcnow,
 )
+from maruf_reg.names import person_sort_key
 from maruf_reg.personal_links import new_token
 from maruf_reg.program.labels import role_label
 from maruf_reg.program.rules import (
@@ -190,8 +191,27 @@ def remove_session_role(role_id: int, *, staff_user_id: int | None) -> None:
         db.session.delete(session_role)
 
 
-def speaker_choices(forum_id: int) -> list[Person]:
-    """People who speak, moderate or chair in the forum, or are registered to: to pick from."""
+#: at most this many people offered by the speaker picker's search
+PICKER_LIMIT = 25
+
+
+def find_speakers(forum_id: int, query: str, *, locale: str) -> list[Person]:
+    """The speaker picker's search: people who speak in the forum (or are registered to) with every
+    word of `query` in their names, e-mail or organisation (`maruf_reg.people_search`), at most
+    `PICKER_LIMIT`, sorted by family name in the reader's alphabet."""
+    words = people_search.query_words(query)
+    if not words:
+        return []
+    found = db.session.scalars(
+        _speaker_choices(forum_id)
+        .where(*people_search.condition(words, Person.id))
+        .order_by(Person.id)
+        .limit(PICKER_LIMIT)
+    )
+    return sorted(found, key=lambda p: person_sort_key(p.given_name, p.family_name, locale))
+
+
+def _speaker_choices(forum_id: int) -> Select[Person]:
     in_sessions = (
         select(SessionRole.person_id)
         .join(Session, Session.id == SessionRole.session_id)
@@ -202,13 +222,7 @@ def speaker_choices(forum_id: int) -> list[Person]:
         Registration.category.in_([Category.SPEAKER, Category.MODERATOR]),
         Registration.status != RegistrationStatus.CANCELLED,
     )
-    return list(
-        db.session.scalars(
-            select(Person)
-            .where(Person.id.in_(in_sessions) | Person.id.in_(registered))
-            .order_by(Person.given_name, Person.family_name, Person.id)
-        )
-    )
+    return select(Person).where(Person.id.in_(in_sessions) | Person.id.in_(registered))
 
 
 def registrations_of(session: Session) -> dict[int, Registration]:

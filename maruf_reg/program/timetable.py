@@ -151,7 +151,7 @@ def seats_left(session: Session) -> int | None:
     return max(0, session.capacity - booked_count(session.id))
 
 
-def _confirmed_roles(forum_id: int) -> Select[SessionRole]:
+def confirmed_roles(forum_id: int) -> Select[SessionRole]:
     # A part in a session is public only once the person's registration in the forum is confirmed
     # (an invited speaker stays pending until an organiser approves).
     # EXISTS, not a join: the query then starts from the few roles, not from every confirmed
@@ -183,7 +183,7 @@ def public_roles(session: Session) -> list[SessionRole]:
     """Who speaks, moderates or chairs the session, as the public sees it."""
     return list(
         db.session.scalars(
-            _confirmed_roles(session.forum_id).where(SessionRole.session_id == session.id)
+            confirmed_roles(session.forum_id).where(SessionRole.session_id == session.id)
         )
     )
 
@@ -194,7 +194,7 @@ def public_roles_by_session(
     ids = [s.id for s in sessions]
     found: dict[int, list[SessionRole]] = defaultdict(list)
     if ids:
-        query = _confirmed_roles(forum.id).where(SessionRole.session_id.in_(ids))
+        query = confirmed_roles(forum.id).where(SessionRole.session_id.in_(ids))
         for role in db.session.scalars(query):
             found[role.session_id].append(role)
     return found

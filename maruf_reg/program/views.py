@@ -5,17 +5,16 @@ The organisers' pages are in `admin.py`, on the same blueprint.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TypeVar
 
-from babel.dates import format_interval
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from maruf_reg.extensions import db
 from maruf_reg.forum import current_forum, forum_days
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Forum, Room, Session, Theme
-from maruf_reg.program import ics, timetable
+from maruf_reg.program import booklet, directory, ics, overview, portraits, search, timetable
 from maruf_reg.program.labels import ROLE_GROUPS, kind_label, role_label
 
 ModelT = TypeVar("ModelT", Room, Session, Theme)
@@ -23,12 +22,6 @@ ModelT = TypeVar("ModelT", Room, Session, Theme)
 bp = Blueprint("program", __name__, cli_group=None)
 bp.add_app_template_filter(kind_label, "session_kind")
 bp.add_app_template_filter(role_label, "role_label")
-
-
-@bp.app_template_global()
-def date_range(first: date, last: date) -> str:
-    """The forum's days as the reader's language writes a range: "Oct 1 – 3, 2030", "1–3 Eki 2030"."""
-    return str(format_interval(first, last, "yMMMMd", locale=locale_code()))
 
 
 def forum_or_404() -> Forum:
@@ -55,28 +48,121 @@ def _calendar(body: str, filename: str) -> Response:
 
 @bp.route("/")
 def index() -> str:
-    """The forum's front page: name, dates, venue, themes and links."""
+    """The forum's front page: name, dates, venue, description, logo, themes, key figures."""
     forum = current_forum()
     return render_template(
         "program/index.html",
         themes=timetable.themes(forum) if forum else [],
         days=forum_days(forum) if forum else [],
+        figures=overview.key_figures(forum) if forum else None,
     )
+
+
+@bp.route("/favicon.ico")
+def favicon() -> BaseResponse:
+    """Browsers ask for /favicon.ico on their own: the site icon."""
+    return redirect(url_for("static", filename="icon.svg"), code=301)
+
+
+@bp.route("/forum/logo")
+def forum_logo() -> Response:
+    """The forum's logo (PNG or SVG, uploaded by organisers in the badge settings)."""
+    forum = forum_or_404()
+    logo, kind = overview.logo(forum)
+    if logo is None or kind not in ("image/png", "image/svg+xml"):
+        abort(404)
+    response = Response(logo, mimetype=kind)
+    # An SVG opened on its own is a document: nothing in it may run or load.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    )
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @bp.route("/program", endpoint="timetable")
 def timetable_page() -> str:
-    """The timetable: each day a grid of rooms and times; `?theme=slug` shows one theme."""
+    """The timetable: each day a grid of rooms and times; `?theme=slug` shows one theme,
+    `?q=` searches titles, themes and speakers (a plain form: no JavaScript needed)."""
     forum = forum_or_404()
     theme = None
     if slug := request.args.get("theme"):
         theme = timetable.theme_by_slug(forum, slug) or abort(404)
+    query = request.args.get("q", "").strip()[: search.QUERY_MAX]
+    grids = [] if query else timetable.day_grids(forum, theme=theme)
+    found = search.search_sessions(forum, query) if query else []
+    shown = [c.session for g in grids for slot in g.slots for c in slot.cells]
+    shown += [s for _day, day in found for s in day]
     return render_template(
         "program/timetable.html",
-        days=timetable.day_grids(forum, theme=theme),
+        days=grids,
+        found=found,
+        found_count=sum(len(day) for _day, day in found),
+        query=query,
+        people=timetable.public_roles_by_session(forum, shown),
         themes=timetable.themes(forum),
         theme=theme,
     )
+
+
+@bp.route("/speakers", endpoint="speakers")
+def speakers_page() -> str:
+    """Everyone who speaks, moderates or chairs: search by name or organisation, or by theme."""
+    forum = forum_or_404()
+    theme = None
+    if slug := request.args.get("theme"):
+        theme = timetable.theme_by_slug(forum, slug) or abort(404)
+    query = request.args.get("q", "").strip()[: search.QUERY_MAX]
+    found = directory.speakers(forum, locale=locale_code(), query=query, theme=theme)
+    return render_template(
+        "program/speakers.html",
+        speakers=found,
+        query=query,
+        theme=theme,
+        themes=timetable.themes(forum),
+    )
+
+
+@bp.route("/speakers/<int:person_id>")
+def speaker(person_id: int) -> str:
+    """A speaker: portrait, position, organisation, biography and their sessions."""
+    forum = forum_or_404()
+    found = directory.speaker(forum, person_id) or abort(404)
+    return render_template("program/speaker.html", speaker=found, role_groups=ROLE_GROUPS)
+
+
+@bp.route("/speakers/<int:person_id>/portrait.jpg")
+def portrait(person_id: int) -> Response:
+    """A public speaker's portrait (a small JPEG made from the checked upload), else 404."""
+    forum = forum_or_404()
+    person = directory.portrait_holder(forum, person_id)
+    if person is None or not person.photo:
+        abort(404)
+    etag = portraits.portrait_etag(person.photo)
+    if request.if_none_match.contains(etag):
+        return Response(status=304)
+    response = Response(portraits.portrait_jpeg(person.photo), mimetype="image/jpeg")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, max-age=600"
+    response.headers["Content-Disposition"] = f'inline; filename="portrait-{person_id}.jpg"'
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def booklet_response(forum: Forum, *, fresh: bool) -> Response:
+    """The booklet PDF as a download named after the forum and the language."""
+    locale = locale_code()
+    pdf = booklet.booklet_pdf(forum, locale=locale, fresh=fresh)
+    response = Response(pdf, mimetype="application/pdf")
+    name = f"{forum.slug}-programme-{locale}.pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@bp.route("/program/booklet.pdf", endpoint="booklet")
+def booklet_download() -> Response:
+    """The printable programme (A5 PDF) in the page's language; kept a few minutes."""
+    return booklet_response(forum_or_404(), fresh=False)
 
 
 @bp.route("/program.ics")

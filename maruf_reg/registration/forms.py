@@ -30,9 +30,10 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget, html_params
 
+from maruf_reg.categories import CATEGORY_LABELS
 from maruf_reg.countries import country_choices, is_country
 from maruf_reg.forms import Form
-from maruf_reg.i18n import locale_code
+from maruf_reg.i18n import LANGUAGE_NAMES, locale_code
 from maruf_reg.models import NAME_MAX, Category, RegistrationStatus, RoleKind
 from maruf_reg.registration.listing import Filters
 from maruf_reg.text import InvalidEmail, normalise_email
@@ -75,15 +76,7 @@ class CountrySelect:
         return Markup(html)  # noqa: S704  # nosec B704
 
 
-LANGUAGE_CHOICES = options([("tr", "Türkçe"), ("en", "English")])
-CATEGORY_LABELS = {
-    Category.PARTICIPANT: _l("Participant"),
-    Category.SPEAKER: _l("Speaker"),
-    Category.MODERATOR: _l("Moderator"),
-    Category.PRESS: _l("Press"),
-    Category.VIP: _l("VIP / protocol"),
-    Category.STAFF: _l("Staff"),
-}
+LANGUAGE_CHOICES = options(LANGUAGE_NAMES.items())
 STATUS_LABELS = {
     RegistrationStatus.PENDING: _l("Pending approval"),
     RegistrationStatus.CONFIRMED: _l("Confirmed"),

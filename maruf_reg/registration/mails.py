@@ -14,14 +14,13 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from babel.dates import format_date
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from maruf_reg import mail
+from maruf_reg import dates, mail
 from maruf_reg.extensions import db
 from maruf_reg.jobs import huey
 from maruf_reg.models import (
@@ -89,9 +88,7 @@ def session_when(session: Session, forum: Forum, locale: str) -> str:
 
 
 def time_span(starts_at: datetime, ends_at: datetime, forum: Forum, locale: str) -> str:
-    start, end = starts_at.astimezone(forum.zone), ends_at.astimezone(forum.zone)
-    day = format_date(start.date(), "EEEE d MMMM", locale=locale)
-    return f"{day}, {start:%H:%M}–{end:%H:%M}"
+    return dates.session_when(starts_at, ends_at, locale=locale, zone=forum.zone)
 
 
 def _gone_line(gone: DeletedSession, forum: Forum, locale: str, *, booked: bool) -> SessionLine:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from flask_babel import force_locale
 
 from maruf_reg.countries import country_choices, is_country
+from maruf_reg.i18n import LANGUAGE_NAMES
 from maruf_reg.models import NAME_MAX, Category
 from maruf_reg.registration import answers
 from maruf_reg.registration.answers import AnswerValue
@@ -225,8 +226,8 @@ def _check_row(  # noqa: C901, PLR0912  (one check per column, in the order of t
         else:
             values["country"] = code
     language = values.get("language", "").lower()
-    if language and language not in ("tr", "en"):
-        problems.append(f"language: {values['language']!r} is not tr or en")
+    if language and language not in LANGUAGE_NAMES:
+        problems.append(f"language: {values['language']!r} is not tr, en or ar")
     values["language"] = language
     category = None
     if values.get("category"):

@@ -17,6 +17,7 @@ from flask import (
     make_response,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import force_locale
@@ -43,6 +44,8 @@ def _registration(token: str) -> Registration:
         abort(404)
     # The page speaks the person's language, unless they switch (?lang= or the cookie).
     g.person_locale = registration.person.language
+    if registration.forum.frozen and request.method not in ("GET", "HEAD"):
+        abort(409)  # an earlier edition is kept as it was (erasing one's data stays possible)
     return registration
 
 

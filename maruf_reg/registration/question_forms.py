@@ -16,11 +16,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
+from maruf_reg.categories import CATEGORY_LABELS
 from maruf_reg.forms import Form, has_control_characters
 from maruf_reg.models import Answer, Question, QuestionKind
 from maruf_reg.registration import answers
 from maruf_reg.registration.answers import AnswerValue
-from maruf_reg.registration.forms import CATEGORY_LABELS, CheckboxList, strip, text_field
+from maruf_reg.registration.forms import CheckboxList, strip, text_field
 from maruf_reg.registration.forms import options as choices_of
 from maruf_reg.registration.questions import (
     LABEL_MAX,

@@ -22,6 +22,7 @@ from maruf_reg.models import (
     CHOICE_KINDS,
     Answer,
     Category,
+    Forum,
     Question,
     QuestionKind,
     QuestionOption,
@@ -297,3 +298,28 @@ def retire_question(
 
 
 # --- reading answers back --------------------------------------------------------------------------
+
+
+def copy_questions(source: Forum, forum: Forum) -> None:
+    """The next edition asks the earlier one's questions (active ones, their offered options);
+    in the caller's transaction (`maruf_reg/program/editions.py`)."""
+    for question in questions(source.id):
+        copy = Question(
+            forum_id=forum.id,
+            kind=question.kind,
+            label_tr=question.label_tr,
+            label_en=question.label_en,
+            help_tr=question.help_tr,
+            help_en=question.help_en,
+            required=question.required,
+            categories=list(question.categories or []),
+            position=question.position,
+            number_min=question.number_min,
+            number_max=question.number_max,
+        )
+        copy.options = [
+            QuestionOption(label_tr=o.label_tr, label_en=o.label_en, position=o.position)
+            for o in question.options
+            if o.active
+        ]
+        db.session.add(copy)

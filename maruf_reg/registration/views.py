@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from babel.dates import format_date
 from flask import (
     Blueprint,
     Response,
@@ -28,15 +27,15 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
-from maruf_reg import limits
+from maruf_reg import dates, limits
 from maruf_reg.caching import AppCache
+from maruf_reg.categories import CATEGORY_LABELS
 from maruf_reg.extensions import limiter
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Category, Forum, Session
 from maruf_reg.registration import listing, questions, seats, services, signup, speakers
 from maruf_reg.registration.forms import (
-    CATEGORY_LABELS,
     ResendForm,
     SignUpForm,
     SpeakerForm,
@@ -122,7 +121,7 @@ class SessionOption:
 
 @functools.lru_cache(maxsize=256)
 def _day_label(day: date, locale: str) -> str:
-    return format_date(day, "EEEE d MMMM", locale=locale)
+    return dates.format_moment(day, "day", locale=locale, zone=None)
 
 
 # The sign-up form's session list and, for visitors who have not posted yet, the whole page are
@@ -191,8 +190,8 @@ def session_options(forum: Forum, held: Collection[int] = ()) -> list[SessionOpt
                 id=row.id,
                 title=localized(row, "title", locale),
                 day=_day_label(start.date(), locale),
-                start=f"{start:%H:%M}",
-                end=f"{end:%H:%M}",
+                start=dates.format_moment(start, "time", locale=locale, zone=zone),
+                end=dates.format_moment(end, "time", locale=locale, zone=zone),
                 room=row.room,
                 free=free,
                 seats_label=labels[free],

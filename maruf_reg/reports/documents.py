@@ -7,14 +7,13 @@ from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
-from babel.dates import format_date
 from flask import current_app, render_template
 from flask_babel import force_locale
 from pypdf import PdfWriter
 from sqlalchemy.exc import IntegrityError
 from weasyprint import HTML
 
-from maruf_reg import files
+from maruf_reg import dates, files
 from maruf_reg.extensions import db
 from maruf_reg.models import Forum, Registration, StoredFile
 from maruf_reg.reports import certificates, presenters
@@ -60,17 +59,8 @@ def person_locale(person_language: str | None) -> str:
 
 
 def forum_dates(forum: Forum, locale: str) -> str:
-    """ "1–3 Ekim 2030" / "1–3 October 2030": day first, as in Turkish and British English
-    (CLDR has no interval with the month written out)."""
-    start, end = forum.starts_on, forum.ends_on
-    last = format_date(end, "d MMMM y", locale=locale)
-    if start == end:
-        return last
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{last}"
-    if start.year == end.year:
-        return f"{format_date(start, 'd MMMM', locale=locale)} – {last}"
-    return f"{format_date(start, 'd MMMM y', locale=locale)} – {last}"
+    """ "1–3 Ekim 2030" / "1–3 October 2030" (`maruf_reg.dates.date_range`)."""
+    return dates.date_range(forum.starts_on, forum.ends_on, locale=locale)
 
 
 def name_size(name: str) -> int:

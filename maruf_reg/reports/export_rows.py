@@ -28,6 +28,7 @@ from maruf_reg.models import (
     SeatStatus,
     Session,
 )
+from maruf_reg.names import display_name
 from maruf_reg.registration import answers, listing, questions
 from maruf_reg.registration.questions import QuestionSpec
 from maruf_reg.reports import attendance
@@ -183,7 +184,7 @@ def _scan_rows(forum: Forum) -> Iterator[Sequence[Any]]:
     )
     for row in db.session.execute(query):
         uuid, scanned, received, point, rid, given, family, email, *rest = row
-        name = f"{given or ''} {family or ''}".strip()
+        name = display_name(given or "", family or "")
         yield (uuid, scanned, received, point, rid, name, email, *rest)
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from maruf_reg.forms import Form
 from maruf_reg.models import Theme
+from maruf_reg.web import local_time
 
 
 class _GetForm(Form):
@@ -22,7 +22,7 @@ class _GetForm(Form):
 
 def _day_choices(days: list[date], everything: str | None) -> list[tuple[str, str]]:
     choices = [("", everything)] if everything else []
-    return choices + [(d.isoformat(), str(format_date(d, "EEEE d MMMM"))) for d in days]
+    return choices + [(d.isoformat(), local_time(d, "day")) for d in days]
 
 
 class DayForm(_GetForm):

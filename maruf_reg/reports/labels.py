@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from maruf_reg.categories import CATEGORY_LABELS
 from maruf_reg.models import Category, RegistrationStatus, SessionKind
 
-CATEGORIES = {
-    Category.PARTICIPANT: _l("Participants"),
-    Category.SPEAKER: _l("Speakers"),
-    Category.MODERATOR: _l("Moderators"),
-    Category.PRESS: _l("Press"),
-    Category.VIP: _l("VIP guests"),
-    Category.STAFF: _l("Forum staff"),
-}
+#: The one label of each category (`maruf_reg/categories.py`).
+CATEGORIES = CATEGORY_LABELS
 
 #: The category's colour in every chart.
 CATEGORY_COLOURS = {

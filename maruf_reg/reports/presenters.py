@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import url_for
-from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
 from maruf_reg.countries import country_name
@@ -16,6 +15,7 @@ from maruf_reg.reports.by_theme import ThemeFigures
 from maruf_reg.reports.charts import BarRow, Chart, Series, bars, columns
 from maruf_reg.reports.labels import CATEGORIES, CATEGORY_COLOURS
 from maruf_reg.reports.services import Dashboard
+from maruf_reg.web import local_time
 
 BOOKED_COLOUR = "#9db7d5"
 ATTENDED_COLOUR = "#0b5394"
@@ -35,7 +35,7 @@ def _empty_text() -> str:
 def signups_chart(figures: Dashboard) -> Chart:
     present = [c for c in Category if any(day.counts.get(c) for day in figures.signups)]
     return columns(
-        [str(format_date(day.day, "d MMM")) for day in figures.signups],
+        [local_time(day.day, "day_month_short") for day in figures.signups],
         [
             Series(
                 str(CATEGORIES[c]),
@@ -78,7 +78,7 @@ def themes_seats_chart(figures: Dashboard) -> Chart:
 def hourly_chart(figures: Dashboard) -> Chart:
     hours = figures.entrances.hourly
     return columns(
-        [str(format_datetime(hour, "HH:mm")) for hour, _count in hours],
+        [local_time(hour, "time") for hour, _count in hours],
         [Series(_("Admissions"), [count for _hour, count in hours], ATTENDED_COLOUR)],
         title=_("Admissions at the entrances per hour"),
         empty_text=_("No admissions on this day"),
@@ -181,7 +181,7 @@ def occupancy_chart(report: SessionReport) -> Chart:
     figures = report.figures
     limit = (figures.peak_capacity, _("Room capacity %(n)s", n=figures.peak_capacity))
     return columns(
-        [str(format_datetime(slot, "HH:mm")) for slot in slots],
+        [local_time(slot, "time") for slot in slots],
         [Series(_("People inside"), peaks, ATTENDED_COLOUR)],
         title=_("People inside over time"),
         empty_text=_("Nobody scanned in yet"),

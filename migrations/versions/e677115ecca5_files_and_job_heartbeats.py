@@ -1,7 +1,7 @@
 """Generated files in one store (database chunks or a shared folder), job heartbeats, workers seen
 
 Revision ID: e677115ecca5
-Revises: 1ef5c28891e7
+Revises: 5b1f0e7c2a90
 Create Date: 2026-12-06 01:38:35.511142
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e677115ecca5'
-down_revision = '1ef5c28891e7'
+down_revision = '5b1f0e7c2a90'
 branch_labels = None
 depends_on = None
 

@@ -115,3 +115,89 @@ def people_of_every_script(
         make_registration(forum, make_person(**values), category=category)
         for values, category in zip(PEOPLE, categories, strict=True)
     ]
+
+
+def page_images(pdf: bytes | Path, *, dpi: int) -> list[Any]:
+    """The pages of a PDF as greyscale Pillow images (pdftoppm)."""
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = _pdf_file(pdf, folder)
+        subprocess.run(
+            ["pdftoppm", "-gray", "-png", "-r", str(dpi), str(path), f"{folder}/page"], check=True
+        )
+        pages = sorted(Path(folder).glob("page-*.png"), key=lambda p: int(p.stem.split("-")[-1]))
+        images = []
+        for png in pages:
+            with Image.open(png) as image:
+                images.append(image.copy())
+        return images
+
+
+def phone_photo(page: Any, *, source_dpi: int, dpi: int = 100) -> Any:
+    """A simulated phone photo of a printed page: scaled to `dpi`, turned 7°, slightly blurred
+    (1.2 px), saved as a JPEG (quality 70). The 34 mm codes of 0.76 mm modules failed it with zbar
+    (as on the phones the issue was measured with); they read from about 150 dpi."""
+    from PIL import Image, ImageFilter
+
+    scale = dpi / source_dpi
+    small = page.convert("L").resize(
+        (round(page.width * scale), round(page.height * scale)), Image.Resampling.LANCZOS
+    )
+    turned = small.rotate(7, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    blurred = turned.filter(ImageFilter.GaussianBlur(1.2))
+    buffer = io.BytesIO()
+    blurred.save(buffer, "JPEG", quality=70)
+    buffer.seek(0)
+    return Image.open(buffer)
+
+
+def zbar_read(images: list[Any]) -> list[list[str]]:
+    """The QR texts zbar (zbarimg) finds in each image."""
+    with tempfile.TemporaryDirectory() as folder:
+        files = []
+        for number, image in enumerate(images):
+            files.append(f"{folder}/{number:04d}.png")
+            image.save(files[-1])
+        xml = subprocess.run(
+            ["zbarimg", "--xml", "-q", "-Sdisable", "-Sqrcode.enable", *files],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+    found = []
+    for name in files:
+        source = re.search(rf"<source href='{re.escape(name)}'>(.*?)</source>", xml, re.S)
+        found.append(
+            re.findall(r"<data><!\[CDATA\[(.*?)\]\]></data>", source.group(1), re.S)
+            if source
+            else []
+        )
+    return found
+
+
+def zxing_read(images: list[Any]) -> list[list[str]]:
+    """The QR texts zxing-cpp finds in each image."""
+    import zxingcpp
+
+    return [
+        [code.text for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+        for image in images
+    ]
+
+
+def cut(pages: list[Any], layout: Any, *, dpi: int) -> list[Any]:
+    """Each badge of the pages as an image of its own, as cut from its sheet."""
+    scale = dpi / 25.4
+    return [
+        page.crop(
+            (
+                round(left * scale),
+                round(top * scale),
+                round((left + layout.badge_width) * scale),
+                round((top + layout.badge_height) * scale),
+            )
+        )
+        for page in pages
+        for left, top in layout.cells
+    ]

@@ -26,17 +26,14 @@ pytestmark = [
 
 def badge_image(token: str, name: str, organisation: str) -> Image.Image:
     """A badge-like white card with the name and the token's QR code, on a dark desk."""
-    import segno
+    import io
 
-    qr = segno.make(token, error="m", micro=False)
-    scale = 5
-    size = (qr.symbol_size(scale=scale, border=4))[0]
-    qr_image = Image.new("L", (size, size), 255)
-    draw_qr = ImageDraw.Draw(qr_image)
-    for row_number, row in enumerate(qr.matrix_iter(scale=scale, border=4)):
-        for column, dark in enumerate(row):
-            if dark:
-                draw_qr.point((column, row_number), 0)
+    from maruf_reg.badges.qr import qr_png
+
+    # The badges' own QR image (one pixel per module, quiet zone included), five pixels a module.
+    qr_image = Image.open(io.BytesIO(qr_png(token, "M")))
+    size = qr_image.width * 5
+    qr_image = qr_image.resize((size, size), Image.Resampling.NEAREST)
     frame = Image.new("RGB", (640, 480), (40, 44, 52))
     card = Image.new("RGB", (300, 440), "white")
     draw = ImageDraw.Draw(card)

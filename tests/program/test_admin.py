@@ -53,6 +53,10 @@ ADMIN_ROUTES = [
     ("program.edit_room", "POST", "/admin/program/rooms/{room}"),
     ("program.delete_room", "GET", "/admin/program/rooms/{room}/delete"),
     ("program.delete_room", "POST", "/admin/program/rooms/{room}/delete"),
+    ("program.admin_booklet", "GET", "/admin/program/booklet.pdf"),
+    ("program.new_edition", "GET", "/admin/forums/new"),
+    ("program.new_edition", "POST", "/admin/forums/new"),
+    ("program.freeze_edition", "POST", "/admin/forums/{forum}/frozen"),
 ]
 
 
@@ -75,6 +79,7 @@ def url(path, programme, role_id=0):
         theme=programme.theme.id,
         room=programme.salon.id,
         role=role_id,
+        forum=programme.forum.id,
     )
 
 
@@ -106,11 +111,17 @@ def all_sessions(app):
 # --- who may open what -------------------------------------------------------------------------
 
 
+#: every staff user chooses which edition they work on (tests/test_authorization.py)
+EVERY_STAFF_ROUTE = {"program.editions", "program.choose_edition"}
+
+
 def test_every_admin_route_is_listed(app):
     found = {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("program.") and rule.rule.startswith("/admin")
+        if rule.endpoint.startswith("program.")
+        and rule.rule.startswith("/admin")
+        and rule.endpoint not in EVERY_STAFF_ROUTE
         for method in rule.methods & {"GET", "POST"}
     }
     assert found == {(endpoint, method) for endpoint, method, _path in ADMIN_ROUTES}
@@ -386,7 +397,7 @@ def test_a_speaker_in_two_overlapping_sessions_gets_a_visible_warning(
             "Field cannot be longer than 100 characters.",
         ),
         ({"email": "", "person_id": ""}, "Choose a person or give an e-mail address."),
-        ({"person_id": "999999"}, "Not a valid choice"),
+        ({"person_id": "999999"}, "Unknown person."),
         ({"email": "new@example.org", "given_name": "Ada", "country": "XX"}, "Not a valid choice"),
         (
             {"email": "new@example.org", "given_name": "Ada", "role": "keynote"},
@@ -605,3 +616,29 @@ def test_rows_of_another_forum_are_not_found(
     token = csrf_from(client.get("/").get_data(as_text=True))
     missing = f"/admin/program/sessions/{programme.panel.id}/people/999999/remove"
     assert client.post(missing, data={"csrf_token": token}).status_code == 404
+
+
+def test_the_speaker_picker_searches_people_on_the_server(
+    app, client, login, programme, make_person, make_registration
+):
+    for n in range(40):
+        make_registration(
+            programme.forum,
+            make_person(given_name=f"Speaker{n:02d}", family_name="Yılmaz"),
+            category=Category.SPEAKER,
+        )
+    make_registration(
+        programme.forum,
+        make_person(given_name="Ağah", family_name="Öztürk", organisation="İBB"),
+        category=Category.SPEAKER,
+    )
+    make_person(given_name="Outsider", family_name="Öztürk")  # speaks nowhere in the forum
+    login(Role.ADMIN)
+    edit = f"/admin/program/sessions/{programme.panel.id}"
+    plain = client.get(edit, headers=EN).get_data(as_text=True)
+    assert "Speaker00" not in plain  # no dropdown of every name: a search box instead
+    found = client.get(f"{edit}?who=ozturk", headers=EN).get_data(as_text=True)
+    assert "Ağah Öztürk" in found and "Outsider" not in found and "Speaker00" not in found
+    many = client.get(f"{edit}?who=yilmaz", headers=EN).get_data(as_text=True)
+    assert many.count('name="person_id"') == 25  # at most 25, sorted by name
+    assert many.index("Speaker00 Yılmaz") < many.index("Speaker01 Yılmaz")

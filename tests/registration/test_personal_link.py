@@ -71,11 +71,11 @@ def test_an_english_speaker_gets_english_mail_and_page(mail_app, mail_client, ma
     fresh = mail_app.test_client()
     # The person's language wins over the browser's…
     page = fresh.get(path, headers={"Accept-Language": "tr"}).get_data(as_text=True)
-    assert '<html lang="en">' in page and "Your details" in page and "Syria" in page
+    assert '<html lang="en" dir="ltr">' in page and "Your details" in page and "Syria" in page
     assert "<bdi>محمد الحلبي</bdi>" in page
     # …unless they switch.
     switched = fresh.get(path + "?lang=tr").get_data(as_text=True)
-    assert '<html lang="tr">' in switched and "Bilgileriniz" in switched
+    assert '<html lang="tr" dir="ltr">' in switched and "Bilgileriniz" in switched
 
 
 def test_signing_up_twice_mails_the_same_link_again(mail_app, mail_client, mailbox, programme):
@@ -385,6 +385,30 @@ def test_people_in_a_deleted_session_are_told_in_their_own_language(
     assert halabi["Subject"] == "A session is cancelled: Urban Renewal Workshop"
     assert "cancelled a session in which you had a seat" in text_of(halabi)
     assert "<bdi>محمد الحلبي</bdi>" in html_of(halabi)
-    assert "<s>Urban Renewal Workshop</s>" in html_of(halabi)
+    assert "<s><bdi>Urban Renewal Workshop</bdi></s>" in html_of(halabi)
     assert "bekleme listesinde olduğunuz" in text_of(told["isil@example.org"])
     assert rows(mail_app, select(Seat.session_id).where(Seat.session_id == workshop.id)) == []
+
+
+def test_an_arabic_speaker_gets_arabic_mail_and_a_right_to_left_page(
+    mail_app, mail_client, mailbox, programme
+):
+    sign_up_by_mail(
+        mail_client,
+        given_name="فاطمة",
+        family_name="الزهراء",
+        email="fatima@example.org",
+        language="ar",
+        country="SY",
+    )
+    [message] = mailbox.wait_for(1)
+    assert message["Subject"] == "تسجيلك في Marmara Urban Forum"  # the forum's name: English
+    assert "عزيزي/عزيزتي فاطمة الزهراء،" in text_of(message)
+    html = html_of(message)
+    assert '<html lang="ar" dir="rtl">' in html and '<body dir="rtl"' in html
+    page = mail_app.test_client().get(personal_path(message), headers={"Accept-Language": "tr"})
+    text = page.get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in text and "بياناتك" in text and "سوريا" in text
+    # Switching the page's language is remembered in a cookie, also for Arabic.
+    switched = mail_app.test_client().get(personal_path(message) + "?lang=en")
+    assert "lang=en" in switched.headers["Set-Cookie"]

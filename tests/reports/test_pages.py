@@ -110,7 +110,7 @@ def test_session_page(client, login, scenario):
     assert "3 Seats booked" in text and "1 Waitlist" in text
     assert "4 Scanned in" in text and "1 No-shows" in text and "2 Walk-ins" in text
     assert "4 Peak occupancy 80% of the room, at 11:02" in text
-    assert "Participants 3 0 2 1 0" in text and "Press 0 1 1 0 1" in text
+    assert "Participant 3 0 2 1 0" in text and "Press 0 1 1 0 1" in text
     assert "Türkiye 2 0 2 1 1" in text and "Germany 0 1 1 0 1" in text
     assert client.get("/reports/sessions/999999", headers=EN).status_code == 404
 
@@ -143,7 +143,7 @@ def test_theme_pages(client, login, scenario):
     t1 = scenario.themes["t1"].id
     page = _text(client.get(f"/reports/themes/{t1}", headers=EN))
     assert "5 People" in page and "Migration panel" in page and "Resilience workshop" in page
-    assert "Speakers 0 0 2 0 2" in page
+    assert "Speaker 0 0 2 0 2" in page
     assert client.get("/reports/themes/999999").status_code == 404
 
 
