@@ -7,8 +7,10 @@ FLASK := $(VENV)/bin/flask --app maruf_reg
 HOST ?= 127.0.0.1
 PORT ?= 5000
 INSTANCE := $(or $(MARUF_INSTANCE_PATH),instance)
+# Mail links use the address `make run` serves on when MARUF_BASE_URL is not set.
+SERVED_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),$(shell hostname -f 2>/dev/null || hostname),$(HOST))
 
-.PHONY: run test lint typecheck pytest translations messages worker clean
+.PHONY: run test lint typecheck pytest translations messages worker clean cluster test-cluster
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@scripts/system-deps install
@@ -22,6 +24,7 @@ translations: $(VENV)/.installed
 messages: $(VENV)/.installed
 	$(PY) scripts/i18n.py extract
 
+run: export MARUF_SERVED_URL := http://$(SERVED_HOST):$(PORT)
 run: $(VENV)/.installed translations
 	@scripts/system-deps install
 	@scripts/new-instance-config
@@ -31,10 +34,22 @@ run: $(VENV)/.installed translations
 	@echo "MARUF-Reg is at http://$(HOST):$(PORT)/  — staff log in at http://$(HOST):$(PORT)/login with:"
 	@cat $(INSTANCE)/demo-logins.txt 2>/dev/null || echo "  (your own staff users: flask --app maruf_reg create-user EMAIL --role admin)"
 	@echo
-	@trap 'kill 0' INT TERM EXIT; $(FLASK) worker & $(FLASK) run --host $(HOST) --port $(PORT)
+	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 worker: $(VENV)/.installed
 	$(FLASK) worker
+
+# The production topology on loopback (deploy/): nginx, 2 app servers, 2 workers, PostgreSQL and
+# Redis on 127.0.0.1. CLUSTER_PORT=8443 by default; Ctrl-C stops it and drops its database.
+CLUSTER_PORT ?= 8443
+cluster: $(VENV)/.installed translations
+	@scripts/system-deps install-cluster
+	$(PY) scripts/cluster.py --port $(CLUSTER_PORT)
+
+test-cluster: $(VENV)/.installed translations
+	@scripts/system-deps install-cluster
+	$(VENV)/bin/pytest -m cluster tests/cluster $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check maruf_reg tests bench scripts

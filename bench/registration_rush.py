@@ -32,6 +32,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,15 +53,27 @@ class Results:
     post_ms: list[float] = field(default_factory=list)
     get_ms: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    #: how many sign-ups got each refusal (429 …)
+    statuses: dict[int, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class Client:
     """One browser at a time on a kept-alive connection: GET the form, POST the sign-up."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        connect: Callable[[], http.client.HTTPConnection] | None = None,
+        referer: str = "",
+    ) -> None:
+        self.connect = connect or (
+            lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        )
+        self.connection = self.connect()
+        #: the page's URL, sent as a browser does (the app checks it on https)
+        self.referer = referer
 
     def request(
         self, method: str, path: str, headers: dict[str, str], body: str | None = None
@@ -79,7 +92,7 @@ class Client:
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 # The server closed a kept-alive connection between two requests: open a new one.
                 self.connection.close()
-                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                self.connection = self.connect()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
@@ -101,6 +114,7 @@ class Client:
                 "Accept-Language": "tr",
                 "Cookie": cookie,
                 "Content-Type": "application/x-www-form-urlencoded",
+                **({"Referer": self.referer} if self.referer else {}),
             },
             body,
         )
@@ -111,6 +125,7 @@ class Client:
             results.post_ms.append((done - sent) * 1000)
             if status != 302 or not location.endswith("/register/sent"):
                 results.failures.append(f"{fields['email']}: POST answered {status}")
+                results.statuses[status] = results.statuses.get(status, 0) + 1
 
 
 def plan_sign_ups(
@@ -241,7 +256,7 @@ def drain_mail(env: dict[str, str], outbox: Path, expected: int, timeout: float 
     )
 
 
-def check(env: dict[str, str], plans: list[dict[str, object]], outbox: Path) -> list[str]:
+def check(env: dict[str, str], plans: list[dict[str, object]], mails: int) -> list[str]:
     """Every sign-up exactly once with the seats it asked for; no session oversold."""
     from sqlalchemy import func, select
 
@@ -287,9 +302,8 @@ def check(env: dict[str, str], plans: list[dict[str, object]], outbox: Path) -> 
         )
         print(f"Seats asked: {wanted}; waitlisted now (all people): {waitlisted}")
         db.engine.dispose()
-    mails = len(list(outbox.glob("*.eml"))) if outbox.is_dir() else 0
     if mails != len(plans):
-        problems.append(f"{mails} mails in the outbox for {len(plans)} sign-ups")
+        problems.append(f"{mails} mails sent for {len(plans)} sign-ups")
     return problems
 
 
@@ -426,7 +440,8 @@ def main() -> int:
             problems.append(f"{len(errors)} client errors")
         if args.mail == "queue":
             drain_mail(env, instance / "outbox", len(plans))
-        problems += check(env, plans, instance / "outbox")
+        outbox = instance / "outbox"
+        problems += check(env, plans, len(list(outbox.glob("*.eml"))) if outbox.is_dir() else 0)
         if problems:
             print("PROBLEMS:")
             for problem in problems:

@@ -37,10 +37,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from common import flask, free_port, postgres_database
+from common import VENV_BIN, flask, free_port, postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = ROOT / ".venv" / "bin"
+
 SECRET = "bench-" + secrets.token_hex(16)
 PARTICIPANTS = 50_000
 #: requests sent before the measured ones, to warm the server's workers

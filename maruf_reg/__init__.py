@@ -38,14 +38,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "sqlite:///" + os.path.join(app.instance_path, "maruf.sqlite3")
         )
 
+    if not app.config["BASE_URL"]:
+        app.config["BASE_URL"] = app.config["SERVED_URL"] or "http://127.0.0.1:5000"
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = str(app.config["BASE_URL"]).startswith("https://")
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     if not app.config["RATELIMIT_STORAGE_URI"]:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
 
-    from maruf_reg import database, extensions, i18n, web
+    from maruf_reg import database, extensions, health, i18n, jobs, logs, web
 
+    logs.init_app(app)
     database.init_app(app)
     extensions.migrate.init_app(
         app,
@@ -57,9 +60,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
-    extensions.huey.init_app(app)
+    jobs.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
+    health.init_app(app)
 
     from maruf_reg import auth, badges, checkin, cli, program, registration, reports
 

@@ -14,22 +14,45 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from maruf_reg.auth import services as auth_services
 from maruf_reg.database import write_intent
-from maruf_reg.extensions import huey
+from maruf_reg.extensions import db, huey
+from maruf_reg.jobs import QUEUES
 from maruf_reg.models import Role
+from maruf_reg.workers import Worker
 
 ROLE_NAMES = [role.value for role in Role]
+
+
+#: PostgreSQL advisory lock that lets one `init-db` at a time upgrade the schema
+INIT_DB_LOCK = 0x4D415255  # "MARU"
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db() -> None:
-    """Create or upgrade the database schema (Alembic upgrade to the newest revision)."""
+    """Create or upgrade the database schema (Alembic upgrade to the newest revision).
+
+    Several hosts may run it at once (each deploy): on PostgreSQL they take turns on an advisory
+    lock, and the later ones find the schema up to date.
+    """
     os.makedirs(current_app.instance_path, exist_ok=True)
-    upgrade()
+    if db.engine.dialect.name != "postgresql":
+        upgrade()
+    else:
+        with db.engine.connect() as connection:
+            # Wait as long as the other host's upgrade takes (no WRITE_LOCK_TIMEOUT here).
+            connection.exec_driver_sql("SET lock_timeout = 0")
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": INIT_DB_LOCK})
+            connection.commit()
+            try:
+                upgrade()
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": INIT_DB_LOCK})
+                connection.commit()
     click.echo("The database schema is up to date.")
 
 
@@ -71,18 +94,32 @@ def create_token(role: str, name: str) -> None:
 
 @click.command("worker")
 @with_appcontext
-@click.option("--workers", default=2, show_default=True, help="Worker threads.")
-def worker(workers: int) -> None:
+@click.option("--workers", default=2, show_default=True, help="Worker threads for each queue.")
+@click.option(
+    "--queues",
+    default=",".join(QUEUES),
+    show_default=True,
+    help="The queues this worker serves, comma-separated (mail: mail; render: badge batches).",
+)
+def worker(workers: int, queues: str) -> None:
     """Run the background jobs (mail, badge batches) until stopped."""
     if huey.immediate:
         raise click.ClickException("HUEY_IMMEDIATE is set: jobs run inline, there is no queue.")
-    from maruf_reg.badges.batches import recover_interrupted_jobs
-
-    for job_id in recover_interrupted_jobs():
-        click.echo(f"Badge batch {job_id} was cut off by a stopped worker: marked failed.")
-    consumer = huey.create_consumer(workers=workers, worker_type="thread")
-    click.echo(f"Worker started ({workers} threads).")
-    consumer.run()
+    try:
+        runner = Worker(
+            current_app._get_current_object(),  # type: ignore[attr-defined]
+            [name.strip() for name in queues.split(",") if name.strip()],
+            threads=workers,
+        )
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    for job_id in runner.start():
+        click.echo(f"Job {job_id} was cut off by a stopped worker of this host: marked failed.")
+    click.echo(
+        f"Worker {runner.name} serves the queues {', '.join(runner.queues)} "
+        f"({workers} threads each)."
+    )
+    runner.run()
 
 
 @click.command("backup")

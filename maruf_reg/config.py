@@ -21,8 +21,10 @@ MAIL_USERNAME = ""
 MAIL_PASSWORD = ""
 MAIL_DEFAULT_SENDER = "MARUF <noreply@maruf.example.org>"
 MAIL_TIMEOUT = 20
-# Absolute URL of the site, for links in mail (https://register.example.org).
-BASE_URL = "http://127.0.0.1:5000"
+# Absolute URL of the site, for links in mail (https://register.example.org). Empty: SERVED_URL,
+# the address `make run` serves on (it sets MARUF_SERVED_URL), else http://127.0.0.1:5000.
+BASE_URL = ""
+SERVED_URL = ""
 
 # Which forum the public pages serve; empty: the forum that starts last.
 FORUM_SLUG = ""
@@ -42,15 +44,26 @@ PERMANENT_SESSION_LIFETIME = 12 * 3600
 WTF_CSRF_TIME_LIMIT = 16 * 3600
 
 # Rate limits (Flask-Limiter syntax). RATELIMIT_ENABLED = False turns them off (benchmarks).
+# "Address" is the client's, as the trusted proxies saw it (PROXY_HOPS): thousands of people may
+# share one venue Wi-Fi address, so limits per address are generous and the tight ones are per
+# e-mail address, per account or per personal link.
 RATELIMIT_ENABLED = True
-# Where counts are kept: memory (one process), or REDIS_URL when set.
+# Where counts are kept: memory (one process), or REDIS_URL when set (shared by every app server).
 RATELIMIT_STORAGE_URI = ""
-RATELIMIT_SIGNUP = "20 per minute;200 per hour"
-RATELIMIT_RESEND = "5 per minute;30 per hour"
-RATELIMIT_LOGIN = "10 per minute;100 per hour"
-RATELIMIT_SEARCH = "120 per minute"
-# Personal badge downloads (a badge PDF costs a render).
+# One window each: every window is a round trip to Redis on every sign-up.
+RATELIMIT_SIGNUP = "600 per minute"  # per address
+RATELIMIT_SIGNUP_EMAIL = "10 per hour"  # per e-mail address signed up
+RATELIMIT_RESEND = "120 per minute"  # per address
+RATELIMIT_RESEND_EMAIL = "5 per hour"  # per e-mail address asked for
+# Failed staff log-ins: per account and address (nobody can lock staff out from elsewhere), and
+# per address over all accounts (one address cannot try password after password).
+RATELIMIT_LOGIN = "10 per minute;50 per hour"
+RATELIMIT_LOGIN_ADDRESS = "30 per minute;300 per hour"
+# People search at the desk and the door: per staff user or API token.
+RATELIMIT_SEARCH = "240 per minute"
+# Personal badge and certificate downloads: per personal link.
 RATELIMIT_BADGE = "30 per minute"
+RATELIMIT_CERTIFICATE = "10 per minute;100 per day"
 
 # How long the sign-up page (and the seat counts it shows) may be served from memory. Bookings
 # never rely on these counts: they count under a lock. Sign-ups come in rushes.
@@ -68,3 +81,26 @@ DATA_RETENTION_DAYS = 365
 
 # Uploaded speaker photos.
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+# How long (seconds) a write waits for the database's write lock (SQLite) or a row lock
+# (PostgreSQL's lock_timeout) before the request answers 503 with Retry-After.
+WRITE_LOCK_TIMEOUT = 10
+
+# Trusted proxies in front of the app servers (nginx: 1). 0 trusts no X-Forwarded-* header.
+PROXY_HOPS = 0
+
+# Generated files (badge batches, certificates): empty keeps them in the database (in chunks,
+# nothing to share but the database); a folder every app server and worker mounts keeps them there.
+FILES_PATH = ""
+# Generated files are removed this many days after they were made.
+FILES_KEEP_DAYS = 7
+
+# Running jobs write a heartbeat this often (seconds); any worker fails a job whose heartbeat is
+# older than JOB_STALE_SECONDS (its worker or host was lost) and removes what it stored.
+JOB_HEARTBEAT_SECONDS = 10
+JOB_STALE_SECONDS = 60
+# How often (seconds) each worker says it is alive and looks for stale jobs and old files.
+WORKER_UPKEEP_SECONDS = 20
+
+# Logs: "text" (readable) or "json" (one object a line, with the request's id).
+LOG_FORMAT = "text"

@@ -9,26 +9,79 @@ PostgreSQL needs none of this; services take row locks (`with_for_update`) where
 Writers queue on a lock file beside the database (`flock`) before they ask SQLite for its write
 lock. SQLite's own wait sleeps 1, 2, 5, 10 … ms between tries, so two busy app processes would
 idle milliseconds at every clash; the kernel wakes the next writer the moment the lock is free.
+
+The wait is bounded (`WRITE_LOCK_TIMEOUT` seconds): a writer that cannot have the lock in time
+raises `WriteLockTimeout`, which a request answers with 503 and `Retry-After` (web.py) instead of
+hanging. `flock` itself has no time limit, so a contended lock is waited for in a helper thread:
+the kernel still wakes it at once, and a waiter that gives up leaves the thread to take the lock
+on a file of its own and let go of it straight away. PostgreSQL gets the same bound as its
+`lock_timeout` (row locks, advisory locks); `init-db` waits without one.
+
+So that work which needs no database never holds the lock, slow steps (hashing a password, parsing
+an import, rendering) run after `end_reading()` and before the first write.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from maruf_reg.extensions import db
 
 _write_intent: ContextVar[bool] = ContextVar("maruf_write_intent", default=False)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SQLITE_BUSY_TIMEOUT_S = 30
+#: PostgreSQL's SQLSTATE for a lock wait that ran out of `lock_timeout`, and for a full disk
+_PG_LOCK_NOT_AVAILABLE = "55P03"
+_PG_DISK_FULL = "53100"
+
+
+class WriteLockTimeout(Exception):
+    """The database's write lock could not be had within WRITE_LOCK_TIMEOUT seconds."""
+
+
+def end_reading() -> None:
+    """End the session's transaction if it has only read: SQLite's write lock (taken by the first
+    query of a POST) is let go before slow work that needs no database. A transaction that has
+    written (or holds changes not yet written) is left alone."""
+    session = db.session()
+    if not session.in_transaction() or session.info.get(_WROTE):
+        return
+    if not (session.new or session.dirty or session.deleted):
+        session.commit()
+
+
+#: set in a session's info once its transaction has written (flush or an ORM-level DML statement)
+_WROTE = "maruf_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, flush_context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
 
 
 @contextlib.contextmanager
@@ -39,13 +92,100 @@ def write_intent() -> Iterator[None]:
     the write lock later (a rendered badge, a request's first look-ups).
     """
     token = _write_intent.set(True)
-    session = db.session()
-    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
-        session.commit()
+    end_reading()
     try:
         yield
     finally:
         _write_intent.reset(token)
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """Begin the transactions inside this block as readers (no write lock, even in a POST), and
+    end them on the way out: for the look-ups that prepare a large write."""
+    token = _write_intent.set(False)
+    end_reading()
+    try:
+        yield
+    finally:
+        end_reading()
+        _write_intent.reset(token)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A statement to run once for each of many rows, with its parameters already in the database
+    driver's own form: made before the write lock is taken, run under it with no work left for
+    Python (SQLAlchemy's conversion of 20,000 rows' values takes longer than SQLite's writing)."""
+
+    sql: str
+    params: list[Any]
+    #: the parameters' names in the order of a row's tuple (positional drivers: SQLite)
+    order: tuple[str, ...] | None
+
+    def run(self) -> None:
+        if self.params:
+            db.session.connection().exec_driver_sql(self.sql, self.params)
+
+    def filled(self, name: str, values: Sequence[Any]) -> Prepared:
+        """The rows with parameter `name` set (ids known only under the lock), one value a row;
+        rows whose value is None are left out."""
+        rows: list[Any] = []
+        at = self.order.index(name) if self.order is not None else -1
+        for row, value in zip(self.params, values, strict=True):
+            if value is None:
+                continue
+            if at >= 0:
+                rows.append((*row[:at], value, *row[at + 1 :]))
+            else:
+                rows.append({**row, name: value})
+        return Prepared(self.sql, rows, self.order)
+
+
+def prepare(statement: Any, rows: Sequence[Mapping[str, Any]]) -> Prepared:
+    """`statement` (with a bind parameter for each key of the rows) ready to run for every row."""
+    dialect = db.engine.dialect
+    compiled = statement.compile(dialect=dialect)
+    processors = {
+        name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+        for name, bind in compiled.binds.items()
+    }
+
+    def value(row: Mapping[str, Any], name: str) -> Any:
+        processor = processors[name]
+        raw = row.get(name)
+        return processor(raw) if processor and raw is not None else raw
+
+    if compiled.positional:
+        order = tuple(compiled.positiontup or ())
+        params: list[Any] = [tuple(value(row, name) for name in order) for row in rows]
+        return Prepared(compiled.string, params, order)
+    params = [{name: value(row, name) for name in processors} for row in rows]
+    return Prepared(compiled.string, params, None)
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    """A write that gave up waiting for a lock (either engine): the request may be tried again."""
+    if isinstance(error, WriteLockTimeout):
+        return True
+    if isinstance(error, OperationalError):
+        original = error.orig
+        if isinstance(original, sqlite3.OperationalError):
+            return "database is locked" in str(original)
+        return getattr(original, "sqlstate", None) == _PG_LOCK_NOT_AVAILABLE
+    return False
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """The disk (of the database, or of a file being written) is full."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return True
+    if isinstance(error, OperationalError):
+        original = error.orig
+        if isinstance(original, sqlite3.OperationalError):
+            return "database or disk is full" in str(original)
+        return getattr(original, "sqlstate", None) == _PG_DISK_FULL
+    return False
 
 
 def _database_file(dbapi_connection: sqlite3.Connection) -> str | None:
@@ -55,24 +195,61 @@ def _database_file(dbapi_connection: sqlite3.Connection) -> str | None:
     return None
 
 
+def _open_lock_file(path: str) -> int:
+    # One open file per connection: flock locks of two open files exclude each other, also
+    # between threads of one process.
+    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+
 @event.listens_for(Engine, "connect")
 def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         path = _database_file(dbapi_connection)
         if path:
-            # One open file per connection: flock locks of two open files exclude each other,
-            # also between threads of one process.
-            connection_record.info["write_lock"] = os.open(
-                path + ".write-lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
-            )
+            connection_record.info["write_lock_path"] = path + ".write-lock"
+            connection_record.info["write_lock"] = _open_lock_file(path + ".write-lock")
         # We emit BEGIN ourselves (see _on_begin); pysqlite's own would be deferred.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # The busy timeout was set from WRITE_LOCK_TIMEOUT (init_app): the flock wait uses it too.
+        busy_ms = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+        connection_record.info["lock_timeout"] = busy_ms / 1000
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
         cursor.close()
+
+
+def _wait_for_lock(info: dict[str, Any], timeout: float) -> bool:
+    """Take the connection's flock within `timeout` seconds; False if it could not be had."""
+    lock = info["write_lock"]
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        pass
+    taken = threading.Event()
+    handover = threading.Lock()
+    abandoned = False
+
+    def wait() -> None:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with handover:
+            if not abandoned:
+                taken.set()
+                return
+        os.close(lock)  # nobody uses this file any more: closing it lets go of the lock
+
+    threading.Thread(target=wait, name="write-lock-wait", daemon=True).start()
+    if taken.wait(timeout):
+        return True
+    with handover:
+        if taken.is_set():
+            return True
+        abandoned = True
+    # The waiting thread keeps the old file; the connection gets a new one.
+    info["write_lock"] = _open_lock_file(info["write_lock_path"])
+    return False
 
 
 @event.listens_for(Engine, "begin")
@@ -83,9 +260,11 @@ def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
         return
     info = connection.connection.info
-    lock = info.get("write_lock")
-    if lock is not None:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    if "write_lock" in info:
+        if not _wait_for_lock(info, info["lock_timeout"]):
+            raise WriteLockTimeout(
+                f"no write lock within {info['lock_timeout']:g} s: another write holds it"
+            )
         info["write_locked"] = True
     try:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -138,12 +317,16 @@ def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | b
 def init_app(app: Flask) -> None:
     uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    timeout = float(app.config["WRITE_LOCK_TIMEOUT"])
+    connect_args = dict(options.get("connect_args") or {})
     if uri.startswith("sqlite"):
-        connect_args = dict(options.get("connect_args") or {})
-        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_S)
-        options["connect_args"] = connect_args
+        connect_args.setdefault("timeout", timeout)
     else:
         options.setdefault("pool_pre_ping", True)
+        if uri.startswith("postgresql"):
+            bound = f"-c lock_timeout={round(timeout * 1000)}"
+            connect_args["options"] = f"{connect_args.get('options', '')} {bound}".strip()
+    options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     import maruf_reg.models  # noqa: F401  (the models must be known before the first query)

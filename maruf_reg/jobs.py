@@ -1,7 +1,10 @@
-"""The Huey queue for background jobs (mail, badge batches), bound to the app in `create_app`.
+"""The job queues (Huey), bound to the app in `create_app`: one for mail, one for rendering.
 
-Huey keeps its queue in SQLite in the instance folder, or in Redis when `REDIS_URL` is set; with
-`HUEY_IMMEDIATE` the tasks run inline (tests). `flask worker` runs the consumer.
+A confirmation mail must not wait behind a 5,000-badge batch, so each queue has its own consumers
+(`flask worker --queues mail,render`; see workers.py): `huey` carries mail, `render_queue` badge
+batches and other heavy rendering. Huey keeps the queues in SQLite in the instance folder, or in
+Redis when `REDIS_URL` is set (what several hosts share); with `HUEY_IMMEDIATE` the tasks run
+inline (tests).
 """
 
 from __future__ import annotations
@@ -33,9 +36,11 @@ class QueueStorage(SqliteStorage):  # type: ignore[misc]
 class FlaskHuey(Huey):  # type: ignore[misc]
     """A Huey whose storage is chosen by the app's config and whose tasks run in an app context."""
 
-    def __init__(self) -> None:
+    def __init__(self, queue: str) -> None:
         # In memory until an app binds it: importing the package opens no file and no socket.
         super().__init__("maruf", immediate=True)
+        #: the queue's name for `flask worker --queues`
+        self.queue = queue
         self.app: Flask | None = None
 
     def init_app(self, app: Flask) -> None:
@@ -45,7 +50,9 @@ class FlaskHuey(Huey):  # type: ignore[misc]
             self.immediate = True  # Huey switches to its in-memory storage.
             return
         self._immediate = False
-        self.name = app.config["HUEY_NAME"]
+        # The mail queue keeps the plain name: mail queued before the queues were split still goes.
+        base = app.config["HUEY_NAME"]
+        self.name = base if self.queue == MAIL else f"{base}.{self.queue}"
         if app.config["REDIS_URL"]:
             self.storage = RedisStorage(self.name, url=app.config["REDIS_URL"])
         else:
@@ -68,4 +75,15 @@ class FlaskHuey(Huey):  # type: ignore[misc]
         return decorator
 
 
-huey = FlaskHuey()
+MAIL = "mail"
+RENDER = "render"
+#: mail (confirmations, links, notices): many small tasks that must go out at once
+huey = FlaskHuey(MAIL)
+#: badge batches and other long rendering
+render_queue = FlaskHuey(RENDER)
+QUEUES: dict[str, FlaskHuey] = {MAIL: huey, RENDER: render_queue}
+
+
+def init_app(app: Flask) -> None:
+    for queue in QUEUES.values():
+        queue.init_app(app)

@@ -13,10 +13,17 @@ import tempfile
 import time
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from urllib.parse import urlsplit
 
 from flask import current_app
 
 from maruf_reg.jobs import huey
+
+
+def message_id_domain() -> str:
+    """The site's host name (from BASE_URL): spam filters score a Message-ID without a full domain."""
+    host = urlsplit(str(current_app.config["BASE_URL"])).hostname or ""
+    return host if "." in host else "maruf-reg.localhost"
 
 
 def build_message(*, to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
@@ -26,7 +33,7 @@ def build_message(*, to: str, subject: str, text: str, html: str | None = None) 
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="maruf-reg")
+    message["Message-ID"] = make_msgid(domain=message_id_domain())
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")

@@ -1,19 +1,28 @@
-"""What every page shares: error pages (JSON under /api/), security headers, template helpers."""
+"""What every page shares: error pages (JSON under /api/), security headers, template helpers,
+and the trusted proxies in front of the app (`PROXY_HOPS`)."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import logging
+import os
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import get_timezone, gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BuildError
 
 from maruf_reg import dates
 from maruf_reg.categories import category_label
 from maruf_reg.countries import country_name
+from maruf_reg.database import WriteLockTimeout, is_disk_full, is_lock_timeout
 from maruf_reg.forum import current_forum, is_staff_page, public_forum, refuse_changes_to_frozen
 from maruf_reg.i18n import locale_code
 from maruf_reg.names import display_name
@@ -56,7 +65,21 @@ def _error_message(error: HTTPException) -> str:
     return str(messages.get(error.code or 500, gettext("Something went wrong on our side.")))
 
 
-def handle_http_error(error: HTTPException) -> tuple[Any, int]:
+log = logging.getLogger(__name__)
+#: Pages that need neither a template nor the database: what a server in trouble can still send.
+STATIC_PAGES = Path(__file__).resolve().parent.parent / "static" / "errors"
+#: Seconds a client is asked to wait before it tries a refused write again.
+RETRY_AFTER_SECONDS = 5
+
+
+def _static_page(name: str, code: int) -> Response:
+    pages: dict[str, bytes] = current_app.extensions["maruf_static_pages"]
+    response = Response(pages[name], status=code, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def handle_http_error(error: HTTPException) -> Any:
     code = error.code or 500
     if isinstance(error, CSRFError):
         message = gettext("The form has expired or was sent from elsewhere. Please try again.")
@@ -65,7 +88,33 @@ def handle_http_error(error: HTTPException) -> tuple[Any, int]:
     if wants_json():
         body: dict[str, Any] = {"error": error.description if code == 400 else message}
         return jsonify(body), code
-    return render_template("error.html", code=code, message=message), code
+    try:
+        return render_template("error.html", code=code, message=message), code
+    except Exception:
+        # The page itself needs the database (the forum's name): when that is what failed, a
+        # page from disk rather than none.
+        if code < 500:
+            raise
+        log.exception("the error page could not be rendered")
+        return _static_page("error.html", code)
+
+
+def unavailable(error: Exception) -> Any:
+    """503 with Retry-After for a write that could not have the lock in time or a full disk; any
+    other database or file error goes on to the 500 page."""
+    if not (is_lock_timeout(error) or is_disk_full(error)):
+        raise error
+    if is_disk_full(error):
+        log.critical("the disk is full: %s", type(error).__name__)
+    else:
+        log.warning("a write gave up waiting for the database lock")
+    if wants_json():
+        response = jsonify({"error": "busy: try again in a few seconds"})
+        response.status_code = 503
+    else:
+        response = _static_page("unavailable.html", 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def set_security_headers(response: Response) -> Response:
@@ -81,6 +130,26 @@ def set_security_headers(response: Response) -> Response:
     response.vary.add("Accept-Language")
     response.vary.add("Cookie")
     return response
+
+
+@functools.cache
+def _file_version(path: str, mtime_ns: int, size: int) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()[:12]
+
+
+def static_version(endpoint: str, values: dict[str, Any]) -> None:
+    """Static URLs carry their file's version (`?v=…`): nginx lets browsers keep a versioned file
+    for a year, and a new release changes the URL (deploy/nginx/maruf-reg.conf)."""
+    if endpoint != "static" or "v" in values or "filename" not in values:
+        return
+    folder = current_app.static_folder
+    path = os.path.join(folder, values["filename"]) if folder else ""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return
+    values["v"] = _file_version(path, found.st_mtime_ns, found.st_size)
 
 
 def has_endpoint(endpoint: str) -> bool:
@@ -128,9 +197,22 @@ def local_day(value: datetime) -> date:
 
 
 def init_app(app: Flask) -> None:
+    hops = int(app.config["PROXY_HOPS"])
+    if hops > 0:
+        # The last `hops` entries of X-Forwarded-For/-Proto/-Host are the trusted proxies' own:
+        # what a client wrote there itself is ignored, and the client's address keys the limits.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
+    app.extensions["maruf_static_pages"] = {
+        name: (STATIC_PAGES / name).read_bytes() for name in ("error.html", "unavailable.html")
+    }
     # Also serves unexpected errors: Flask logs them and passes an InternalServerError here.
     app.register_error_handler(HTTPException, handle_http_error)
+    for error in (WriteLockTimeout, OperationalError, OSError):
+        app.register_error_handler(error, unavailable)
     app.after_request(set_security_headers)
+    app.url_defaults(static_version)
     app.before_request(refuse_changes_to_frozen)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["country_name"] = lambda code: country_name(code, locale_code())

@@ -101,6 +101,10 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # The app's connections give up on a lock after WRITE_LOCK_TIMEOUT; a migration waits.
+            connection.exec_driver_sql("SET lock_timeout = 0")
+            connection.commit()
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             # SQLite alters a table by copying it (batch mode) and dropping the old one; with

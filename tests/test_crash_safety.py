@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -23,7 +24,17 @@ import pytest
 from sqlalchemy import func, select, text
 
 from maruf_reg.extensions import db
-from maruf_reg.models import BadgePrint, Job, JobStatus, Person, Registration, Seat, SeatStatus
+from maruf_reg.models import (
+    BadgePrint,
+    Job,
+    JobStatus,
+    Person,
+    Registration,
+    Seat,
+    SeatStatus,
+    StoredFile,
+)
+from maruf_reg.workers import work_prefix
 from tests.conftest import TEST_SECRET, free_port
 
 BIN = Path(sys.executable).parent
@@ -182,7 +193,11 @@ def test_killing_the_worker_during_a_badge_batch_fails_the_job_and_leaves_no_fil
         )
         tasks.render_badge_batch(job.id)  # into the SQLite queue in the instance folder
         job_id = job.id
-    folder = Path(queueing.instance_path) / batches.JOB_FOLDER
+    with queueing.app_context():
+        prefix = work_prefix(job_id)
+
+    def work_folders() -> list[Path]:
+        return list(Path(tempfile.gettempdir()).glob(f"{prefix}*"))
 
     def job_now() -> Job:
         with queueing.app_context():
@@ -196,6 +211,7 @@ def test_killing_the_worker_during_a_badge_batch_fails_the_job_and_leaves_no_fil
         while time.monotonic() < deadline:
             state = job_now()
             if state.status == JobStatus.RUNNING and 0 < state.done < state.total:
+                assert work_folders(), "the batch renders in a working folder of its own"
                 break
             assert state.status != JobStatus.DONE, "the batch ended before it could be cut off"
             time.sleep(0.05)
@@ -206,12 +222,19 @@ def test_killing_the_worker_during_a_badge_batch_fails_the_job_and_leaves_no_fil
 
     with process(worker_command, env):
         deadline = time.monotonic() + 30
-        while job_now().status == JobStatus.RUNNING and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            if job_now().status != JobStatus.RUNNING and not work_folders():
+                break
             time.sleep(0.05)
     cut_off = job_now()
     assert cut_off.status == JobStatus.FAILED
     assert "start it again" in cut_off.error
-    leftovers = list(folder.iterdir()) if folder.exists() else []
-    assert leftovers == []  # no PDF, no partial file, no chunk folder
+    assert work_folders() == []  # no PDF, no partial file, no chunk folder
     with queueing.app_context():
         assert db.session.scalar(select(func.count()).select_from(BadgePrint)) == 0
+        assert db.session.scalar(select(func.count()).select_from(StoredFile)) == 0
+    assert sorted(p.name for p in Path(queueing.instance_path).iterdir()) == [
+        "huey.sqlite3",
+        "huey.sqlite3-shm",
+        "huey.sqlite3-wal",
+    ]  # the queue, and nothing generated

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from maruf_reg import audit, text
 from maruf_reg.caching import AppCache
+from maruf_reg.database import end_reading
 from maruf_reg.errors import RuleError
 from maruf_reg.extensions import db
 from maruf_reg.models import ApiToken, Role, StaffUser, utcnow
@@ -50,6 +51,8 @@ def normalise_email(email: str) -> str:
 
 
 def _hash_password(password: str) -> str:
+    """A scrypt hash (0.2 s): made before the write lock is taken, never under it."""
+    end_reading()
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
@@ -68,12 +71,13 @@ def create_user(
 ) -> tuple[StaffUser, str]:
     """Create a staff user; with no password given, generate one. Returns the user and the password."""
     address = normalise_email(email)
-    if db.session.scalar(select(StaffUser.id).where(StaffUser.email == address)):
-        raise AuthError(f"a staff user with the e-mail {address} exists already")
     password = password or secrets.token_urlsafe(12)
     if len(password) < PASSWORD_MIN:
         raise AuthError(f"the password must have at least {PASSWORD_MIN} characters")
-    user = StaffUser(email=address, name=name, role=role, password_hash=_hash_password(password))
+    password_hash = _hash_password(password)
+    if db.session.scalar(select(StaffUser.id).where(StaffUser.email == address)):
+        raise AuthError(f"a staff user with the e-mail {address} exists already")
+    user = StaffUser(email=address, name=name, role=role, password_hash=password_hash)
     db.session.add(user)
     db.session.commit()
     return user, password
@@ -91,11 +95,16 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     user: StaffUser | None = db.session.scalar(
         select(StaffUser).where(StaffUser.email == email.strip().lower())
     )
-    if user is None:
+    # The check costs as long as a hash: not under the write lock (a POST's first query took it).
+    stored = user.password_hash if user is not None else None
+    active = user.active if user is not None else False
+    end_reading()
+    if stored is None:
         check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    if not check_password_hash(stored, password) or not active:
         return None
+    assert user is not None
     user.last_login_at = utcnow()
     db.session.commit()
     return user

@@ -8,6 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from maruf_reg import limits
 from maruf_reg.auth import services
 from maruf_reg.auth.access import admin_required
 from maruf_reg.auth.forms import ApiTokenForm, ConfirmForm, LoginForm, StaffUserForm
@@ -32,7 +33,18 @@ def _staff_home() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN"],
+    key_func=limits.account_and_address,
+    methods=["POST"],
+    deduct_when=limits.failed,
+)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN_ADDRESS"],
+    key_func=limits.client_address,
+    methods=["POST"],
+    deduct_when=limits.failed,
+)
 def login() -> str | Response:
     """Staff log in with e-mail and password."""
     form = LoginForm()

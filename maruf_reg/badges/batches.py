@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import insert, select, update
 
-from maruf_reg import audit
+from maruf_reg import audit, files, workers
 from maruf_reg.badges.content import forum_face, texts_for
 from maruf_reg.badges.errors import N_, BadgeError, SelectionError, SerialsChanged
 from maruf_reg.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
@@ -33,6 +30,7 @@ from maruf_reg.models import (
     Job,
     JobStatus,
     Registration,
+    StoredFile,
     utcnow,
 )
 
@@ -42,7 +40,6 @@ __all__ = ["ORDERS", "BatchResult", "Selection", "print_batch", "run_batch_job",
 log = logging.getLogger(__name__)
 
 JOB_KIND = "badges"
-JOB_FOLDER = "badges"
 
 
 @dataclass(frozen=True)
@@ -90,6 +87,7 @@ def print_batch(
     handle, partial_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     os.close(handle)
     partial = Path(partial_name)
+    result_key: str | None = None
     try:
         write_pdf(
             texts,
@@ -99,6 +97,8 @@ def print_batch(
             progress=(lambda done: progress(done, total)) if progress else None,
             **render_options(),
         )
+        # A job's PDF goes to the file store (any app server serves it) before it is recorded.
+        result_key = _store_result(job_id, partial) if job_id is not None else None
         with write_intent():
             if reprint:
                 _bump_serials(old_serials)
@@ -129,24 +129,14 @@ def print_batch(
                 },
             )
             if job_id is not None:
-                db.session.execute(
-                    update(Job)
-                    .where(Job.id == job_id)
-                    .values(
-                        status=JobStatus.DONE,
-                        done=total,
-                        total=total,
-                        result_path=str(out.relative_to(current_app.instance_path))
-                        if out.is_relative_to(current_app.instance_path)
-                        else str(out),
-                        finished_at=utcnow(),
-                    )
-                )
+                _record_job_done(job_id, total, result_key)
             db.session.commit()
         os.replace(partial, out)
     except BaseException:
         db.session.rollback()
         partial.unlink(missing_ok=True)
+        if result_key is not None:
+            files.remove(result_key)
         raise
     per_page = LAYOUTS[layout].per_page
     return BatchResult(count=total, pages=-(-total // per_page), path=out)
@@ -175,9 +165,36 @@ def _bump_serials(old_serials: dict[int, int]) -> None:
 # --- batches as background jobs ----------------------------------------------------------------
 
 
-def job_path(job_id: int) -> Path:
-    """Where a batch job's PDF is written (in the instance folder)."""
-    return Path(current_app.instance_path) / JOB_FOLDER / f"badges-{job_id}.pdf"
+class JobCancelled(BadgeError):
+    """The job stopped running meanwhile (failed as stale by another worker): nothing recorded."""
+
+
+def job_file_key(job_id: int) -> str:
+    """Where a batch job's PDF is kept in the file store."""
+    return f"jobs/{job_id}/badges-{job_id}.pdf"
+
+
+def _store_result(job_id: int, pdf: Path) -> str:
+    key = job_file_key(job_id)
+    files.save_path(key, pdf, content_type="application/pdf", job_id=job_id)
+    return key
+
+
+def _record_job_done(job_id: int, total: int, result_key: str | None) -> None:
+    """Mark the job done, in the batch's last transaction; only if it still runs."""
+    done = db.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+        .values(
+            status=JobStatus.DONE,
+            done=total,
+            total=total,
+            result_path=result_key,
+            finished_at=utcnow(),
+        )
+    )
+    if not getattr(done, "rowcount", 0):
+        raise JobCancelled(N_("This batch was stopped meanwhile: nothing was recorded."))
 
 
 def start_batch_job(
@@ -224,18 +241,27 @@ def run_batch_job(job_id: int) -> None:
         return
     params = dict(job.params)
     staff_user_id = job.created_by_id
-    _set_job(job_id, status=JobStatus.RUNNING, started_at=utcnow(), done=0, worker=_worker_id())
+    _set_job(
+        job_id,
+        status=JobStatus.RUNNING,
+        started_at=utcnow(),
+        done=0,
+        worker=workers.worker_name(),
+    )
     try:
-        print_batch(
-            int(params["forum_id"]),
-            Selection.from_params(params),
-            layout=str(params.get("layout") or DEFAULT_LAYOUT),
-            out=job_path(job_id),
-            reprint=bool(params.get("reprint")),
-            staff_user_id=staff_user_id,
-            job_id=job_id,
-            progress=lambda done, total: _set_job(job_id, done=done, total=total),
-        )
+        with workers.heartbeat(job_id), workers.work_folder(job_id) as folder:
+            print_batch(
+                int(params["forum_id"]),
+                Selection.from_params(params),
+                layout=str(params.get("layout") or DEFAULT_LAYOUT),
+                out=folder / f"badges-{job_id}.pdf",
+                reprint=bool(params.get("reprint")),
+                staff_user_id=staff_user_id,
+                job_id=job_id,
+                progress=lambda done, total: _set_job(job_id, done=done, total=total),
+            )
+    except JobCancelled:
+        return
     except BadgeError as error:
         _set_job(job_id, status=JobStatus.FAILED, error=str(error), finished_at=utcnow())
     except Exception:
@@ -249,55 +275,6 @@ def run_batch_job(job_id: int) -> None:
         raise
 
 
-def _worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _is_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _leftovers(job_id: int) -> list[Path]:
-    """Files a batch job makes on its way (its partial PDF, its chunks' folder) and the PDF."""
-    final = job_path(job_id)
-    return [final, *final.parent.glob(f".{final.name}.*")]
-
-
-def recover_interrupted_jobs() -> list[int]:
-    """Fail the batch jobs that a worker of this host left running when it died (crash, kill,
-    restart), and delete their half-made files. Jobs of live workers and other hosts are left."""
-    host = socket.gethostname()
-    failed = []
-    for job in db.session.scalars(
-        select(Job).where(Job.kind == JOB_KIND, Job.status == JobStatus.RUNNING)
-    ):
-        job_host, _, pid = job.worker.rpartition(":")
-        if job_host != host or not pid.isdigit() or _is_alive(int(pid)):
-            continue
-        for path in _leftovers(job.id):
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
-        failed.append(job.id)
-    db.session.commit()
-    for job_id in failed:
-        _set_job(
-            job_id,
-            status=JobStatus.FAILED,
-            error="The worker stopped while this batch was printed. Nothing was recorded: "
-            "start it again.",
-            finished_at=utcnow(),
-        )
-    return failed
-
-
 def recent_jobs(limit: int = 20) -> list[Job]:
     """The latest badge batch jobs, newest first."""
     return list(
@@ -307,10 +284,9 @@ def recent_jobs(limit: int = 20) -> list[Job]:
     )
 
 
-def job_file(job_id: int) -> Path | None:
-    """The PDF of a finished batch job, if it is there."""
+def job_file(job_id: int) -> StoredFile | None:
+    """The PDF of a finished batch job, while it is kept (FILES_KEEP_DAYS)."""
     job = db.session.get(Job, job_id)
     if job is None or job.kind != JOB_KIND or job.status != JobStatus.DONE or not job.result_path:
         return None
-    path = Path(current_app.instance_path) / job.result_path
-    return path if path.is_file() else None
+    return files.find(job.result_path)

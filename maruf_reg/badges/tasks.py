@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from maruf_reg.badges import batches
-from maruf_reg.extensions import huey
+from maruf_reg.jobs import render_queue
 
 
-@huey.app_task()
+@render_queue.app_task()
 def render_badge_batch(job_id: int) -> None:
     """Render and record a batch queued from the admin page."""
     batches.run_batch_job(job_id)

@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -23,6 +22,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from maruf_reg import files, limits
 from maruf_reg.auth.access import admin_required, role_required
 from maruf_reg.badges import batches, services, tasks
 from maruf_reg.badges.errors import STATUS_NAMES
@@ -82,7 +82,7 @@ def _not_printable(error: services.BadgeError, code: int = 409) -> tuple[str, in
 
 
 @bp.route("/r/<token>/badge.pdf")
-@limiter.limit(lambda: current_app.config["RATELIMIT_BADGE"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_BADGE"], key_func=limits.personal_link)
 def personal_badge(token: str) -> Any:
     """A participant downloads their own badge from the personal link (confirmed only)."""
     try:
@@ -250,16 +250,10 @@ def job_status(job_id: int) -> Any:
 def job_download(job_id: int) -> Any:
     """The PDF of a finished batch."""
     _job_or_404(job_id)
-    path = batches.job_file(job_id)
-    if path is None:
+    stored = batches.job_file(job_id)
+    if stored is None:
         abort(404)
-    return send_file(
-        path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"badges-{job_id}.pdf",
-        max_age=0,
-    )
+    return files.response(stored, download_name=f"badges-{job_id}.pdf")
 
 
 @bp.route("/admin/badges/preview.pdf")

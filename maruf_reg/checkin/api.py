@@ -46,7 +46,7 @@ from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select
 from wtforms import ValidationError
 
-from maruf_reg import people_search
+from maruf_reg import limits, people_search
 from maruf_reg.auth.access import role_required
 from maruf_reg.auth.services import TokenPrincipal
 from maruf_reg.checkin import bundle as checkin_bundle
@@ -307,7 +307,7 @@ def all_counts() -> Response:
 
 @api.get("/people")
 @role_required(Role.DESK)
-@limiter.limit(lambda: current_app.config["RATELIMIT_SEARCH"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_SEARCH"], key_func=limits.staff_member)
 def people() -> Response | tuple[Response, int]:
     """Search the current forum's registrations by name, e-mail or organisation: `?q=`."""
     query = request.args.get("q", "")

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response as BaseResponse
 
-from maruf_reg import people_search
+from maruf_reg import limits, people_search
 from maruf_reg.auth.access import role_required
 from maruf_reg.categories import category_choices
 from maruf_reg.checkin import counts as checkin_counts
@@ -202,7 +202,7 @@ def scanner(point_id: int) -> Response:
 
 @bp.route("/desk")
 @role_required(Role.DESK)
-@limiter.limit(lambda: current_app.config["RATELIMIT_SEARCH"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_SEARCH"], key_func=limits.staff_member)
 def desk() -> str:
     """The help desk: find people without a badge, admit them by hand, print their badge."""
     forum = _forum()

@@ -4,7 +4,8 @@ from maruf_reg.models.auth import ApiToken, Role, StaffUser
 from maruf_reg.models.badges import BadgePrint
 from maruf_reg.models.base import UTCDateTime, utcnow
 from maruf_reg.models.checkin import CheckInPoint, Direction, Outcome, PointKind, Scan
-from maruf_reg.models.jobs import AuditLog, Job, JobStatus
+from maruf_reg.models.files import StoredFile, StoredFileChunk
+from maruf_reg.models.jobs import AuditLog, Job, JobStatus, WorkerPresence
 from maruf_reg.models.people import (
     NAME_MAX,
     Category,
@@ -66,7 +67,10 @@ __all__ = [
     "SessionRole",
     "SpeakerInvitation",
     "StaffUser",
+    "StoredFile",
+    "StoredFileChunk",
     "Theme",
     "UTCDateTime",
+    "WorkerPresence",
     "utcnow",
 ]

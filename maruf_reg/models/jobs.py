@@ -35,7 +35,7 @@ class Job(Model):
     #: items done out of total, for the progress bar
     done: Mapped[int] = mapped_column(default=0)
     total: Mapped[int] = mapped_column(default=0)
-    #: path of the result file, relative to the instance folder
+    #: the result's key in the file store (maruf_reg/files.py)
     result_path: Mapped[str | None] = mapped_column(String(300))
     error: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(
@@ -47,6 +47,22 @@ class Job(Model):
     #: ``host:pid`` of the worker process running it: a restarted worker fails the jobs its dead
     #: predecessor on the same host left running
     worker: Mapped[str] = mapped_column(String(100), default="")
+    #: written every JOB_HEARTBEAT_SECONDS while it runs: any worker fails a running job whose
+    #: heartbeat stopped (its worker or host was lost)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WorkerPresence(Model):
+    """A `flask worker` process, as it last said it was alive (for /readyz and operators)."""
+
+    __tablename__ = "workers"
+
+    #: ``host:pid``
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    #: the queues it serves, comma-separated (``mail,render``)
+    queues: Mapped[str] = mapped_column(String(100), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditLog(Model):

@@ -47,6 +47,13 @@ class SeatStatus(enum.StrEnum):
     WAITLISTED = "waitlisted"
 
 
+def person_search_key(
+    given_name: str, family_name: str, email: str | None, organisation: str
+) -> str:
+    """What the people search looks in: names, e-mail and organisation, folded."""
+    return search_key(" ".join([given_name, family_name, email or "", organisation]))[:700]
+
+
 class Person(Model):
     """Somebody who registers, speaks or moderates; one row per e-mail address."""
 
@@ -98,9 +105,9 @@ class Person(Model):
         return localized(self, "bio", locale)
 
     def refresh_search_key(self) -> None:
-        self.search_key = search_key(
-            " ".join([self.given_name, self.family_name, self.email or "", self.organisation])
-        )[:700]
+        self.search_key = person_search_key(
+            self.given_name, self.family_name, self.email, self.organisation
+        )
 
     def __repr__(self) -> str:
         return f"<Person {self.id} {self.email}>"

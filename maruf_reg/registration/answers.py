@@ -162,7 +162,8 @@ def read_answers(
     return values
 
 
-def _same(answer: Answer | None, value: AnswerValue) -> bool:
+def same_answer(answer: Answer | None, value: AnswerValue) -> bool:
+    """Whether the stored answer already says what `value` says (nothing to write)."""
     if answer is None:
         return value.empty
     return (
@@ -183,7 +184,7 @@ def save_answers(registration_id: int, values: Iterable[AnswerValue]) -> list[in
     changed = []
     for value in values:
         answer = given.get(value.question_id)
-        if _same(answer, value):
+        if same_answer(answer, value):
             continue
         changed.append(value.question_id)
         if value.empty:

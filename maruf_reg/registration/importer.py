@@ -1,36 +1,24 @@
 """Bulk import of people from a CSV file: all or nothing, idempotent by e-mail.
 
-Files come from anywhere, most often from Excel:
-- encoding: UTF-8 with or without a BOM; UTF-16 with a BOM (Excel's "Unicode text"); otherwise,
-  when the bytes are not valid UTF-8, Windows-1254 (cp1254), the code page Excel uses for "CSV"
-  on Turkish Windows (it has ğ, ı, ş, İ, Ş, Ğ where Latin-1 has other letters).
-- delimiter: whichever of `;` (Excel in Turkish and most European locales), `,` or a tab occurs
-  most in the header line, outside quotes.
-- header: the first non-empty line names the columns, in English or Turkish, in any order.
-
-Every row is checked before anything is written; one bad row refuses the whole file, with line
-numbers and reasons. Running the same file twice changes nothing the second time.
+The file is read and checked by `people_csv.parse` (encodings, delimiters, headers); every row is
+checked before anything is written; one bad row refuses the whole file, with line numbers and
+reasons. Running the same file twice changes nothing the second time.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, delete, exists, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from maruf_reg import audit
-from maruf_reg.countries import country_choices, is_country
+from maruf_reg.database import Prepared, end_reading, prepare, reading, write_intent
 from maruf_reg.extensions import db
-from maruf_reg.i18n import LANGUAGE_NAMES
 from maruf_reg.models import (
-    NAME_MAX,
+    AuditLog,
     Category,
     Forum,
     Person,
@@ -38,51 +26,15 @@ from maruf_reg.models import (
     RegistrationStatus,
     utcnow,
 )
+from maruf_reg.models.people import person_search_key
 from maruf_reg.personal_links import new_token
-from maruf_reg.registration import answers, questions
-from maruf_reg.registration.answers import AnswerValue
+from maruf_reg.registration import questions
+from maruf_reg.registration.import_answers import ImportAnswers
 from maruf_reg.registration.mails import Notice, send_notice
-from maruf_reg.registration.questions import QuestionError, QuestionSpec
-from maruf_reg.registration.services import InvalidEmail, RegistrationError, normalise_email
-from maruf_reg.text import search_key
+from maruf_reg.registration.people_csv import COLUMNS, PersonRow, parse
+from maruf_reg.registration.services import RegistrationError
 
-#: column → the header names that mean it (compared case- and accent-insensitively)
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "given_name": ("given_name", "given name", "first name", "first_name", "ad", "adi", "isim"),
-    "family_name": (
-        "family_name",
-        "family name",
-        "last name",
-        "last_name",
-        "surname",
-        "soyad",
-        "soyadi",
-    ),
-    "email": ("email", "e-mail", "e-posta", "eposta", "mail"),
-    "organisation": ("organisation", "organization", "kurum", "kurulus"),
-    "position": ("position", "title", "gorev", "unvan", "pozisyon"),
-    "country": ("country", "ulke"),
-    "phone": ("phone", "telefon"),
-    "language": ("language", "dil"),
-    "category": ("category", "kategori"),
-}
-REQUIRED = ("given_name", "email")
-LIMITS = {
-    "given_name": NAME_MAX,
-    "family_name": NAME_MAX,
-    "organisation": 200,
-    "position": 200,
-    "phone": 40,
-}
-CATEGORY_WORDS = {
-    "katilimci": Category.PARTICIPANT,
-    "konusmaci": Category.SPEAKER,
-    "moderator": Category.MODERATOR,
-    "basin": Category.PRESS,
-    "gorevli": Category.STAFF,
-    **{c.value: c for c in Category},
-}
-MAX_ROWS = 100_000
+__all__ = ["COLUMNS", "ImportRefused", "ImportResult", "import_people", "parse"]
 
 
 class ImportRefused(RegistrationError):
@@ -91,15 +43,6 @@ class ImportRefused(RegistrationError):
     def __init__(self, errors: Sequence[tuple[int, str]]) -> None:
         super().__init__(f"{len(errors)} problem(s) in the file")
         self.errors = list(errors)
-
-
-@dataclass
-class PersonRow:
-    line: int
-    values: dict[str, str]
-    category: Category | None
-    #: answers to the forum's questions (non-empty cells only)
-    answers: list[AnswerValue] = field(default_factory=list)
 
 
 @dataclass
@@ -113,184 +56,7 @@ class ImportResult:
     new_ids: list[int] = field(default_factory=list)
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """The text of the file and the encoding it was read with."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1254", errors="replace"), "cp1254"
-
-
-def _delimiter(header: str) -> str:
-    counts = dict.fromkeys((";", ",", "\t"), 0)
-    quoted = False
-    for char in header:
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char in counts:
-            counts[char] += 1
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _column_for(header: str, asked: Sequence[QuestionSpec] = ()) -> str | None:
-    """The column a header names: a person's field, or a question (`q<id>`, by its text in
-    Turkish or English, or written `q<id>` as the export heads it)."""
-    key = search_key(header.replace("_", " ")).replace(" ", "")
-    for column, names in COLUMNS.items():
-        if key in {search_key(n.replace("_", " ")).replace(" ", "") for n in names}:
-            return column
-    for question in asked:
-        names = (question.label_tr, question.label_en, f"q{question.id}")
-        if key in {search_key(name).replace(" ", "") for name in names}:
-            return f"q{question.id}"
-    return None
-
-
-def _country_code(value: str) -> str | None:
-    if len(value) == 2 and is_country(value):
-        return value.upper()
-    wanted = search_key(value)
-    for locale in ("en", "tr"):
-        for code, name in country_choices(locale):
-            if search_key(name) == wanted:
-                return code
-    return None
-
-
-def _bad_characters(text: str) -> bool:
-    return any(unicodedata.category(c) in ("Cc", "Cs") and c != "\t" for c in text)
-
-
-def _header(
-    record: list[str], line: int, asked: Sequence[QuestionSpec]
-) -> tuple[list[str | None], list[tuple[int, str]]]:
-    """The columns the header line names, or why it cannot be read."""
-    columns = [_column_for(cell, asked) for cell in record]
-    errors = []
-    unknown = [
-        cell for cell, col in zip(record, columns, strict=True) if col is None and cell.strip()
-    ]
-    if unknown:
-        known = ", ".join(COLUMNS)
-        errors.append((line, f"unknown column(s) {', '.join(unknown)}; known columns: {known}"))
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        errors.append((line, f"missing column(s): {', '.join(missing)}"))
-    return columns, errors
-
-
-def parse(
-    data: bytes, asked: Sequence[QuestionSpec] = ()
-) -> tuple[list[PersonRow], list[tuple[int, str]], str, str]:
-    """Read and check every row: (rows, errors as (line, reason), encoding, delimiter); `asked`:
-    the forum's questions, whose answers may come as columns."""
-    text, encoding = decode(data)
-    lines = text.splitlines()
-    start = next((n for n, line in enumerate(lines) if line.strip()), None)
-    if start is None:
-        return [], [(1, "the file is empty")], encoding, ","
-    delimiter = _delimiter(lines[start])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    errors: list[tuple[int, str]] = []
-    rows: list[PersonRow] = []
-    columns: list[str | None] = []
-    seen: dict[str, int] = {}
-    line = 1
-    try:
-        for record in reader:
-            record_line, line = line, reader.line_num + 1
-            if not any(cell.strip() for cell in record):
-                continue
-            if not columns:
-                columns, errors = _header(record, record_line, asked)
-                if errors:
-                    return [], errors, encoding, delimiter
-                continue
-            if len(rows) >= MAX_ROWS:
-                errors.append((record_line, f"more than {MAX_ROWS} rows; split the file"))
-                break
-            row, problems = _check_row(record_line, record, columns, seen)
-            if row is not None:
-                problems += _read_answers(row, asked)
-            errors.extend((record_line, p) for p in problems)
-            if row is not None:
-                rows.append(row)
-    except csv.Error as error:
-        errors.append((line, f"cannot read the line: {error}"))
-    if not columns and not errors:
-        errors.append((1, "the file has no header line"))
-    return rows, errors, encoding, delimiter
-
-
-def _check_row(  # noqa: C901, PLR0912  (one check per column, in the order of the README's table)
-    line: int, record: list[str], columns: list[str | None], seen: dict[str, int]
-) -> tuple[PersonRow | None, list[str]]:
-    problems: list[str] = []
-    if len(record) > len(columns):
-        extra = record[len(columns) :]
-        if any(cell.strip() for cell in extra):
-            problems.append(f"{len(record)} cells but the header has {len(columns)} columns")
-    values: dict[str, str] = {}
-    for column, cell in zip(columns, record, strict=False):
-        if column is not None:
-            values[column] = cell.strip()
-    for column, value in values.items():
-        if _bad_characters(value):
-            problems.append(f"{column}: contains control characters")
-        limit = LIMITS.get(column)
-        if limit is not None and len(value) > limit:
-            problems.append(f"{column}: longer than {limit} characters ({len(value)})")
-    if not values.get("given_name"):
-        problems.append("given_name: empty")
-    try:
-        values["email"] = normalise_email(values.get("email", ""))
-    except InvalidEmail as error:
-        problems.append(f"email: {values.get('email') or 'empty'}: {error}")
-    else:
-        first = seen.setdefault(values["email"], line)
-        if first != line:
-            problems.append(f"email: {values['email']} is also on line {first}")
-    if values.get("country"):
-        code = _country_code(values["country"])
-        if code is None:
-            problems.append(f"country: unknown country {values['country']!r}")
-        else:
-            values["country"] = code
-    language = values.get("language", "").lower()
-    if language and language not in LANGUAGE_NAMES:
-        problems.append(f"language: {values['language']!r} is not tr, en or ar")
-    values["language"] = language
-    category = None
-    if values.get("category"):
-        category = CATEGORY_WORDS.get(search_key(values["category"]))
-        if category is None:
-            choices = ", ".join(c.value for c in Category)
-            problems.append(f"category: {values['category']!r} is not one of {choices}")
-    values.pop("category", None)
-    return (PersonRow(line, values, category) if not problems else None), problems
-
-
-def _read_answers(row: PersonRow, asked: Sequence[QuestionSpec]) -> list[str]:
-    """Move the row's question cells into typed answers; the problems, in English."""
-    problems = []
-    for question in asked:
-        cell = row.values.pop(f"q{question.id}", "")
-        if not cell:
-            continue
-        try:
-            row.answers.append(answers.read_answer(question, cell))
-        except QuestionError as error:
-            with force_locale("en"):
-                problems.append(f"{question.label_en}: {error.translated()}")
-    return problems
-
-
-def import_people(  # noqa: C901, PLR0912  (one transaction: its steps read best in one place)
+def import_people(
     forum_id: int,
     data: bytes,
     *,
@@ -303,103 +69,343 @@ def import_people(  # noqa: C901, PLR0912  (one transaction: its steps read best
     `category` is for rows whose category cell is empty (or files without that column); when neither
     says, new registrations are participants and existing ones keep their category. Existing
     registrations keep their status. Raises ImportRefused, writing nothing, if any row is bad.
+
+    Doors keep scanning meanwhile (on SQLite every write waits for the one write lock):
+    - the file is read and checked, what is there already looked up, and every statement made
+      ready with its parameters, before any lock is taken;
+    - new people are written in transactions of `PEOPLE_PER_TRANSACTION` (the search index makes
+      each costly), then registrations, changes and the audit log in one transaction of a few
+      multi-row statements. A person is in the forum only with a registration: until that last
+      transaction the new people are in no list, search or export, and if it fails they are
+      removed again. (A crash just then leaves them unregistered; importing again completes it.)
     """
-    if db.session.get(Forum, forum_id) is None:
-        raise ImportRefused([(0, f"forum {forum_id} does not exist")])
-    rows, errors, encoding, delimiter = parse(data, questions.specs(forum_id))
+    end_reading()
+    with reading():
+        if db.session.get(Forum, forum_id) is None:
+            raise ImportRefused([(0, f"forum {forum_id} does not exist")])
+        asked = questions.specs(forum_id)
+    rows, errors, encoding, delimiter = parse(data, asked)
     if errors:
         raise ImportRefused(errors)
-    result = ImportResult(encoding=encoding, delimiter=delimiter)
-    people = _existing_people([row.values["email"] for row in rows])
-    registrations = {
-        r.person_id: r
-        for r in db.session.scalars(
-            select(Registration).where(
-                Registration.forum_id == forum_id,
-                Registration.person_id.in_([p.id for p in people.values()]),
-            )
-        )
-    }
-    now = utcnow()
-    actor = "staff" if staff_user_id else "system"
-    for row in rows:
-        explicit = row.category or category
-        values = {k: v for k, v in row.values.items() if v and k != "email"}
-        person = people.get(row.values["email"])
-        if person is None:
-            language = "tr" if values.get("country", "TR") == "TR" else "en"
-            blank = dict.fromkeys(
-                ("family_name", "organisation", "position", "country", "phone"), ""
-            )
-            person = Person(email=row.values["email"], **{**blank, "language": language, **values})
-            person.refresh_search_key()
-            db.session.add(person)
-            changed: dict[str, Any] = {"created": True}
-        else:
-            changed = audit.changes(person, values)
-            if changed:
-                person.refresh_search_key()
-        registration = registrations.get(person.id) if person.id else None
-        registration = _registration(forum_id, registration, person, explicit, changed, now)
-        if row.answers:
-            db.session.flush()
-            answered = answers.save_answers(registration.id, row.answers)
-            if answered:
-                changed["answers"] = answered
-        if not changed:
-            result.unchanged += 1
-            continue
-        db.session.flush()
-        if changed.get("registration") == "created":
-            result.new_ids.append(registration.id)
-        if changed.get("created") or changed.get("registration") == "created":
-            result.created += 1
-        else:
-            result.updated += 1
-        audit.record(
-            "registration.import",
-            obj=registration,
-            actor=actor,
-            staff_user_id=staff_user_id,
-            details={"line": row.line, **changed},
-        )
-    db.session.commit()
+    with reading():
+        plan = _plan(forum_id, rows, category, staff_user_id)
+    for statement in plan.new_people:
+        with write_intent():
+            statement.run()
+            db.session.commit()
+    try:
+        with reading():
+            person_ids = _person_ids(plan.registering + plan.audited)
+        last = _last_transaction(plan, person_ids)
+        with write_intent():
+            for statement in last:
+                statement.run()
+            db.session.commit()
+        with reading():
+            registered = _registration_ids(forum_id, [person_ids[e] for e in plan.registering])
+        new_ids = [registered[person_ids[e]] for e in plan.registering]
+    except BaseException:
+        db.session.rollback()
+        _remove_unregistered(plan)
+        raise
+    result = ImportResult(
+        created=plan.created,
+        updated=plan.updated,
+        unchanged=plan.unchanged,
+        encoding=encoding,
+        delimiter=delimiter,
+        new_ids=new_ids,
+    )
     if send_mail:
         for registration_id in result.new_ids:
             send_notice(Notice.WELCOME, registration_id)
     return result
 
 
-def _registration(
-    forum_id: int,
-    registration: Registration | None,
-    person: Person,
-    category: Category | None,
-    changed: dict[str, Any],
-    now: datetime,
-) -> Registration:
-    """The person's registration: a new one (confirmed), or the one there with its category set."""
-    if registration is None:
-        registration = Registration(
-            forum_id=forum_id,
-            person=person,
-            category=category or Category.PARTICIPANT,
-            status=RegistrationStatus.CONFIRMED,
-            manage_token=new_token(),
-            source="import",
-            confirmed_at=now,
+#: new people per transaction: ~50 ms of SQLite's write lock each, the search index included
+PEOPLE_PER_TRANSACTION = 1000
+#: what an import may change on a person already there
+UPDATABLE = (
+    "given_name",
+    "family_name",
+    "organisation",
+    "position",
+    "country",
+    "phone",
+    "language",
+)
+_SEARCHED = {"given_name", "family_name", "organisation"}
+_PEOPLE = cast(Table, Person.__table__)
+_REGISTRATIONS = cast(Table, Registration.__table__)
+_AUDIT_LOG = cast(Table, AuditLog.__table__)
+
+
+@dataclass
+class _Plan:
+    """An import made ready: its statements and what it will report."""
+
+    #: new people, a transaction each
+    new_people: list[Prepared] = field(default_factory=list)
+    #: changes to people and registrations already there (their ids are known)
+    changes: list[Prepared] = field(default_factory=list)
+    #: new registrations and audit entries: the ids of their people are filled in once the new
+    #: people are written, for the e-mail addresses of `registering` and `audited`
+    registrations: Prepared | None = None
+    audit: Prepared | None = None
+    registering: list[str] = field(default_factory=list)
+    audited: list[str] = field(default_factory=list)
+    #: answers to the forum's questions
+    answers: ImportAnswers = field(default_factory=ImportAnswers)
+    #: e-mail addresses of the people it creates
+    new_emails: list[str] = field(default_factory=list)
+    created_at: datetime = field(default_factory=utcnow)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class _Rows:
+    """The rows of each statement an import runs."""
+
+    new_people: list[dict[str, Any]] = field(default_factory=list)
+    person_changes: dict[tuple[str, ...], list[dict[str, Any]]] = field(default_factory=dict)
+    registrations: list[dict[str, Any]] = field(default_factory=list)
+    categories: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _plan(
+    forum_id: int, rows: list[PersonRow], category: Category | None, staff_user_id: int | None
+) -> _Plan:
+    """Compare the file with what is there and make every statement ready (no lock held)."""
+    people = _existing_people([row.values["email"] for row in rows])
+    registrations = _existing_registrations(forum_id, [p["id"] for p in people.values()])
+    plan = _Plan()
+    todo = _Rows()
+    for row in rows:
+        email = row.values["email"]
+        existing = people.get(email)
+        changed = _person_changes(plan, todo, row, existing)
+        wanted = row.category or category
+        found = registrations.get(existing["id"]) if existing else None
+        if found is None:
+            todo.registrations.append(_new_registration(forum_id, wanted, plan.created_at))
+            plan.registering.append(email)
+            changed["registration"] = "created"
+        elif wanted is not None and wanted != found[1]:
+            changed["category"] = [found[1].value, wanted.value]
+            todo.categories.append({"id_": found[0], "category": wanted})
+        answered = plan.answers.add(
+            forum_id, email, found[0] if found else None, row.answers, plan.created_at
         )
-        db.session.add(registration)
-        changed["registration"] = "created"
-    elif category is not None:
-        changed.update(audit.changes(registration, {"category": category}))
-    return registration
+        if answered:
+            changed["answers"] = answered
+        if not changed:
+            plan.unchanged += 1
+            continue
+        if changed.get("created") or changed.get("registration") == "created":
+            plan.created += 1
+        else:
+            plan.updated += 1
+        details = {"line": row.line, **changed}
+        todo.audit.append(_audit_entry(forum_id, staff_user_id, details, plan.created_at))
+        plan.audited.append(email)
+    _statements(plan, todo)
+    return plan
 
 
-def _existing_people(emails: list[str]) -> dict[str, Person]:
-    people: dict[str, Person] = {}
+def _person_changes(
+    plan: _Plan, todo: _Rows, row: PersonRow, existing: dict[str, Any] | None
+) -> dict[str, Any]:
+    """A new person, or the fields that change on one already there (as the audit log says it)."""
+    email = row.values["email"]
+    values = {k: v for k, v in row.values.items() if v and k != "email"}
+    now = plan.created_at
+    if existing is None:
+        todo.new_people.append({**_new_person(email, values), "created_at": now, "updated_at": now})
+        plan.new_emails.append(email)
+        return {"created": True}
+    changed: dict[str, Any] = {k: [existing[k], v] for k, v in values.items() if existing[k] != v}
+    if changed:
+        change = {k: v for k, v in values.items() if k in changed}
+        if _SEARCHED & set(change):
+            change["search_key"] = _key({**existing, **change})
+        todo.person_changes.setdefault(tuple(sorted(change)), []).append(
+            {**change, "id_": existing["id"], "updated_at": now}
+        )
+    return changed
+
+
+def _statements(plan: _Plan, todo: _Rows) -> None:
+    people = _PEOPLE
+    for start in range(0, len(todo.new_people), PEOPLE_PER_TRANSACTION):
+        part = todo.new_people[start : start + PEOPLE_PER_TRANSACTION]
+        # Somebody who signed up with the address meanwhile is kept as they are.
+        plan.new_people.append(prepare(_insert_or_skip(people, part[0]), part))
+    for columns, changes in todo.person_changes.items():
+        statement = (
+            update(people)
+            .where(people.c.id == bindparam("id_"))
+            .values({c: bindparam(c, type_=people.c[c].type) for c in (*columns, "updated_at")})
+        )
+        plan.changes.append(prepare(statement, changes))
+    if todo.categories:
+        table = _REGISTRATIONS
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("id_"))
+            .values(category=bindparam("category", type_=table.c.category.type))
+        )
+        plan.changes.append(prepare(statement, todo.categories))
+    if todo.registrations:
+        # A registration made meanwhile (a sign-up with the same address) is kept, not doubled.
+        example = {**todo.registrations[0], "person_id": 0}
+        plan.registrations = prepare(_insert_or_skip(_REGISTRATIONS, example), todo.registrations)
+    if todo.audit:
+        plan.audit = prepare(_audit_insert(todo.audit[0]), todo.audit)
+
+
+def _audit_insert(example: dict[str, Any]) -> Any:
+    """An audit entry about the forum's registration of the row's person (found by its index)."""
+    table = _AUDIT_LOG
+    values: dict[str, Any] = {k: bindparam(k, type_=table.c[k].type) for k in example}
+    values["object_id"] = (
+        select(Registration.id)
+        .where(
+            Registration.forum_id == bindparam("forum_id"),
+            Registration.person_id == bindparam("person_id_"),
+        )
+        .scalar_subquery()
+    )
+    return insert(table).values(values)
+
+
+def _insert_or_skip(table: Table, example: dict[str, Any]) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING, in the database's own dialect."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    values = {k: bindparam(k, type_=table.c[k].type) for k in example}
+    return dialect.insert(table).values(values).on_conflict_do_nothing()
+
+
+def _last_transaction(plan: _Plan, person_ids: dict[str, int]) -> list[Prepared]:
+    """Changes, new registrations, answers and the audit log, with the people's ids filled in: all that
+    is left to do under the lock is the database's own work."""
+    last = list(plan.changes)
+    if plan.registrations is not None:
+        last.append(
+            plan.registrations.filled("person_id", [person_ids[e] for e in plan.registering])
+        )
+    last += plan.answers.statements(person_ids)
+    if plan.audit is not None:
+        last.append(plan.audit.filled("person_id_", [person_ids[e] for e in plan.audited]))
+    return last
+
+
+def _new_person(email: str, values: dict[str, str]) -> dict[str, Any]:
+    language = "tr" if values.get("country", "TR") == "TR" else "en"
+    blank = dict.fromkeys(("family_name", "organisation", "position", "country", "phone"), "")
+    person: dict[str, Any] = {**blank, "language": language, **values, "email": email}
+    person.update(bio_tr="", bio_en="", search_key=_key(person))
+    return person
+
+
+def _new_registration(forum_id: int, category: Category | None, now: datetime) -> dict[str, Any]:
+    return {
+        "forum_id": forum_id,
+        "category": category or Category.PARTICIPANT,
+        "status": RegistrationStatus.CONFIRMED,
+        "manage_token": new_token(),
+        "source": "import",
+        "badge_serial": 1,
+        "confirmed_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _audit_entry(
+    forum_id: int, staff_user_id: int | None, details: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    return {
+        "forum_id": forum_id,
+        "staff_user_id": staff_user_id,
+        "actor": "staff" if staff_user_id else "system",
+        "action": "registration.import",
+        "object_type": "registration",
+        "details": details,
+        "created_at": now,
+    }
+
+
+def _key(person: dict[str, Any]) -> str:
+    return person_search_key(
+        person["given_name"], person["family_name"], person["email"], person["organisation"]
+    )
+
+
+def _remove_unregistered(plan: _Plan) -> None:
+    """Remove the people this import created if their registrations were not written."""
+    for start in range(0, len(plan.new_emails), 500):
+        chunk = plan.new_emails[start : start + 500]
+        with write_intent():
+            db.session.execute(
+                delete(Person).where(
+                    Person.email.in_(chunk),
+                    Person.created_at == plan.created_at,
+                    ~exists().where(Registration.person_id == Person.id),
+                )
+            )
+            db.session.commit()
+
+
+def _person_ids(emails: list[str]) -> dict[str, int]:
+    """The ids of the people with these e-mail addresses."""
+    found: dict[str, int] = {}
+    unique = list(dict.fromkeys(emails))
+    for start in range(0, len(unique), 500):
+        query = select(Person.email, Person.id).where(Person.email.in_(unique[start : start + 500]))
+        for email, person_id in db.session.execute(query):
+            found[email or ""] = person_id
+    return found
+
+
+def _registration_ids(forum_id: int, person_ids: list[int]) -> dict[int, int]:
+    """The forum's registrations of these people: their ids by person."""
+    found: dict[int, int] = {}
+    for start in range(0, len(person_ids), 500):
+        query = select(Registration.person_id, Registration.id).where(
+            Registration.forum_id == forum_id,
+            Registration.person_id.in_(person_ids[start : start + 500]),
+        )
+        for person_id, registration_id in db.session.execute(query):
+            found[person_id] = registration_id
+    return found
+
+
+_PERSON_FIELDS = (Person.id, Person.email, *(getattr(Person, name) for name in UPDATABLE))
+
+
+def _existing_people(emails: list[str]) -> dict[str, dict[str, Any]]:
+    """The people already there, by e-mail: their id and the fields an import may change."""
+    people: dict[str, dict[str, Any]] = {}
     for start in range(0, len(emails), 500):
         chunk = emails[start : start + 500]
-        for person in db.session.scalars(select(Person).where(Person.email.in_(chunk))):
-            people[person.email or ""] = person
+        for row in db.session.execute(select(*_PERSON_FIELDS).where(Person.email.in_(chunk))):
+            people[row.email] = dict(row._mapping)
     return people
+
+
+def _existing_registrations(
+    forum_id: int, person_ids: list[int]
+) -> dict[int, tuple[int, Category]]:
+    """The forum's registrations of these people: (id, category) by person."""
+    found: dict[int, tuple[int, Category]] = {}
+    for start in range(0, len(person_ids), 500):
+        query = select(Registration.person_id, Registration.id, Registration.category).where(
+            Registration.forum_id == forum_id,
+            Registration.person_id.in_(person_ids[start : start + 500]),
+        )
+        for person_id, registration_id, category in db.session.execute(query):
+            found[person_id] = (registration_id, category)
+    return found

@@ -183,7 +183,7 @@ def queue(message: EmailMessage) -> None:
         mail.queue(message)
     except Exception:
         # The change is saved; the person can ask for the link again. Keep a trace for organisers.
-        log.exception("could not queue mail to %s", message["To"])
+        log.exception("could not queue a mail (%s)", message["Message-ID"])
 
 
 @huey.app_task(retries=8, retry_delay=30)

@@ -27,7 +27,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
-from maruf_reg import dates
+from maruf_reg import dates, limits
 from maruf_reg.caching import AppCache
 from maruf_reg.categories import CATEGORY_LABELS
 from maruf_reg.extensions import limiter
@@ -250,7 +250,14 @@ def _signed_up(form: SignUpForm, asked: QuestionInput) -> bool:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_SIGNUP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_SIGNUP"], key_func=limits.client_address, methods=["POST"]
+)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_SIGNUP_EMAIL"],
+    key_func=limits.submitted_email,
+    methods=["POST"],
+)
 def register() -> str | BaseResponse:
     """The one-step sign-up form."""
     # A first visit (no form sent, nobody logged in, no message waiting) looks the same for all,
@@ -295,7 +302,14 @@ def sent() -> str:
 
 
 @bp.route("/register/link", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_RESEND"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_RESEND"], key_func=limits.client_address, methods=["POST"]
+)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_RESEND_EMAIL"],
+    key_func=limits.submitted_email,
+    methods=["POST"],
+)
 def resend() -> str | BaseResponse:
     """A person who lost their personal link asks for it again."""
     forum = _forum()

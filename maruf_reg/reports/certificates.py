@@ -4,6 +4,8 @@ may be given (once the forum's last session has ended, so that it never changes 
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -114,3 +116,30 @@ def certificate(
     else:
         state = CertificateState.READY
     return Certificate(registration, registration.person, forum, sessions, available_from, state)
+
+
+def stored_key(found: Certificate) -> str:
+    """The certificate's name in the file store: it changes when anything it shows changes (the
+    sessions attended, as `attended_sessions` counts them; the name; the language), so a kept
+    certificate is served until then and drawn again after."""
+    person, forum = found.person, found.forum
+    shown = {
+        "person": [person.given_name, person.family_name, person.language],
+        "forum": [
+            forum.name_tr,
+            forum.name_en,
+            forum.venue,
+            str(forum.starts_on),
+            str(forum.ends_on),
+        ],
+        "sessions": [
+            [s.id, s.title_tr, s.title_en, s.starts_at.isoformat()] for s in found.sessions
+        ],
+    }
+    digest = hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()[:20]
+    return f"{stored_prefix(found.registration.id)}{digest}.pdf"
+
+
+def stored_prefix(registration_id: int) -> str:
+    """How the names of a registration's kept certificates begin."""
+    return f"certificates/{registration_id}-"

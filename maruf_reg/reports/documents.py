@@ -10,11 +10,12 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale
 from pypdf import PdfWriter
+from sqlalchemy.exc import IntegrityError
 from weasyprint import HTML
 
-from maruf_reg import dates
+from maruf_reg import dates, files
 from maruf_reg.extensions import db
-from maruf_reg.models import Forum, Registration
+from maruf_reg.models import Forum, Registration, StoredFile
 from maruf_reg.reports import certificates, presenters
 from maruf_reg.reports.attendance import SessionReport
 from maruf_reg.reports.certificates import Certificate
@@ -90,6 +91,23 @@ def certificate_pdf(certificate: Certificate, *, now: datetime) -> bytes:
     """One person's certificate of attendance, in their language."""
     section = _certificate_section(certificate, now=now)
     return _pdf(_certificates_document([section], certificate.forum))
+
+
+def kept_certificate(found: Certificate, *, now: datetime) -> StoredFile | bytes:
+    """The person's certificate from the file store, drawn and kept the first time (and again only
+    when what it shows changed). The bytes themselves if another server is keeping the same one."""
+    key = certificates.stored_key(found)
+    stored = files.find(key)
+    if stored is not None:
+        return stored
+    pdf = certificate_pdf(found, now=now)
+    files.remove_prefix(certificates.stored_prefix(found.registration.id))
+    try:
+        return files.save(key, BytesIO(pdf), content_type="application/pdf")
+    except IntegrityError:
+        # Two servers drew it at once: the other one keeps it.
+        db.session.rollback()
+        return pdf
 
 
 def write_certificates(

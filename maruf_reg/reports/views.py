@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     g,
     render_template,
     request,
@@ -18,8 +19,9 @@ from flask import (
 )
 from flask_babel import force_locale
 
-from maruf_reg import personal_links
+from maruf_reg import files, limits, personal_links
 from maruf_reg.auth.access import admin_required
+from maruf_reg.extensions import limiter
 from maruf_reg.forum import current_forum, default_day, forum_days, is_running
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Forum, Registration, utcnow
@@ -308,6 +310,7 @@ def _pdf_response(pdf: bytes, name: str) -> Response:
 
 
 @bp.route("/r/<token>/certificate.pdf")
+@limiter.limit(lambda: current_app.config["RATELIMIT_CERTIFICATE"], key_func=limits.personal_link)
 def certificate(token: str) -> Any:
     """A participant's certificate of attendance, from their personal link, once the forum is over."""
     registration = personal_links.registration_by_token(token)
@@ -319,7 +322,12 @@ def certificate(token: str) -> Any:
     g.person_locale = documents.person_locale(found.person.language)
     if found.state == CertificateState.READY:
         with force_locale(g.person_locale):
-            pdf = documents.certificate_pdf(found, now=now)
-        return _pdf_response(pdf, f"{found.forum.slug}-certificate.pdf")
+            kept = documents.kept_certificate(found, now=now)
+        name = f"{found.forum.slug}-certificate.pdf"
+        if isinstance(kept, bytes):
+            return _pdf_response(kept, name)
+        response = files.response(kept, download_name=name, as_attachment=False)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
     status = 403 if found.state == CertificateState.NOT_YET else 404
     return render_template("reports/certificate_unavailable.html", certificate=found), status

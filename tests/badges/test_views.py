@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -220,7 +221,9 @@ def test_a_batch_job_runs_and_its_status_links_the_pdf(
         prints = db.session.scalars(select(BadgePrint)).all()
         assert sorted(p.registration_id for p in prints) == [r.id for r in registrations]
         assert {p.job_id for p in prints} == {job.id}
-        assert db.session.get(Job, job.id).result_path == f"badges/badges-{job.id}.pdf"
+        assert db.session.get(Job, job.id).result_path == f"jobs/{job.id}/badges-{job.id}.pdf"
+    # Nothing generated is left in the instance folder (another app server could not serve it).
+    assert sorted(p.name for p in Path(app.instance_path).iterdir()) == []
     # The batch list shows it, with its download.
     assert status["download_url"] in client.get("/admin/badges").get_data(as_text=True)
 
@@ -247,6 +250,37 @@ def test_only_organisers_reprint_a_whole_batch(
     )
     assert response.status_code == 200
     assert "Only organisers may reprint a whole batch." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("store", ["database", "shared folder"])
+def test_a_batch_made_by_one_server_downloads_from_another(
+    make_app, forum, make_registration, make_staff, tmp_path, monkeypatch, store
+):
+    """Two app servers with instance folders of their own; the worker's PDF is in the file store."""
+    shared = {"FILES_PATH": str(tmp_path / "files")} if store == "shared folder" else {}
+    first = make_app(**shared)
+    monkeypatch.setenv("MARUF_INSTANCE_PATH", str(tmp_path / "other-instance"))
+    second = make_app(**shared)
+    assert first.instance_path != second.instance_path
+    make_registration(forum)
+    staff = make_staff(Role.DESK)
+    with first.app_context():
+        job_id = batches.start_batch_job(
+            forum.id, batches.Selection(), layout="a6", staff_user_id=None
+        ).id
+        batches.run_batch_job(job_id)
+    client = second.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    client.post(
+        "/login",
+        data={"csrf_token": csrf_from(page), "email": staff.email, "password": staff.password},
+    )
+    download = client.get(f"/admin/badges/jobs/{job_id}/badges.pdf")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"] == f"attachment; filename=badges-{job_id}.pdf"
+    assert page_count(download.get_data()) == 1
+    for app in (first, second):
+        assert list(Path(app.instance_path).iterdir()) == []
 
 
 def test_job_pages_of_unknown_jobs_are_404(client, login, forum):

@@ -199,9 +199,9 @@ def test_the_front_page_has_the_forum_figures_and_shared_link_tags(app, client, 
         '<meta property="og:title"' in html
         and '<meta property="og:description" content="Three days' in html
     )
-    assert 'rel="icon" href="/static/icon.svg"' in html
+    assert 'rel="icon" href="/static/icon.svg?v=' in html  # versioned: nginx keeps it a year
     assert 'href="/register">Register now</a>' in html
-    assert client.get("/favicon.ico").headers["Location"].endswith("/static/icon.svg")
+    assert client.get("/favicon.ico").headers["Location"].split("?")[0].endswith("/static/icon.svg")
     assert client.get("/forum/logo").status_code == 404  # no logo yet
 
 

@@ -198,3 +198,28 @@ def test_send_mail_gives_new_people_their_link(app, runner, forum, tmp_path):
     again = runner.invoke(args=["import-people", str(path), "--send-mail"])
     assert again.exit_code == 0
     assert len(os.listdir(os.path.join(app.instance_path, "outbox"))) == 3  # nobody new
+
+
+def test_a_sign_up_during_an_import_is_kept_not_doubled(
+    app, forum, make_person, make_registration, monkeypatch
+):
+    """Someone signs up with an address of the file after the import compared it with the
+    database and before it writes: the import registers everybody else, and them once."""
+    from maruf_reg.registration import importer
+
+    real_plan = importer._plan
+
+    def plan_then_a_sign_up(*args, **kwargs):
+        plan = real_plan(*args, **kwargs)
+        make_registration(forum, make_person(email="late@example.org", given_name="Geç"))
+        return plan
+
+    monkeypatch.setattr(importer, "_plan", plan_then_a_sign_up)
+    data = b"given_name,email\nLate,late@example.org\nOther,other@example.org\n"
+    with app.app_context():
+        result = importer.import_people(forum.id, data)
+    assert len(result.new_ids) == 2
+    people = {p.email: p for p in rows(app, select(Person))}
+    assert people["late@example.org"].given_name == "Geç"  # kept as they signed up
+    registered = rows(app, select(Registration.person_id))
+    assert sorted(registered) == sorted(p.id for p in people.values())  # one each

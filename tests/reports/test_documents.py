@@ -172,3 +172,46 @@ def test_batch_to_an_unwritable_path(runner, scenario, tmp_path):
     assert result.exit_code == 1
     assert "cannot write" in result.output
     assert not out.parent.exists()
+
+
+def test_a_certificate_is_drawn_once_and_again_only_when_attendance_changes(
+    app, client, build_scenario, make_scan, monkeypatch
+):
+    from maruf_reg.models import StoredFile
+    from maruf_reg.reports import documents
+
+    scenario = build_scenario(PAST)
+    muhammad = scenario.people["muhammad"]
+    drawn = []
+    real = documents.certificate_pdf
+
+    def counting(found, *, now):
+        drawn.append([s.id for s in found.sessions])
+        return real(found, now=now)
+
+    monkeypatch.setattr(documents, "certificate_pdf", counting)
+    url = f"/r/{muhammad.manage_token}/certificate.pdf"
+    first = client.get(url).get_data()
+    again = client.get(url)
+    assert again.status_code == 200 and again.mimetype == "application/pdf"
+    assert again.headers["Cache-Control"] == "private, no-store"
+    assert again.get_data() == first
+    assert len(drawn) == 1  # the second came from the file store
+    # He is scanned into the resilience workshop too (a late sync): drawn again, with both.
+    make_scan(scenario.points["p2"], muhammad, scenario.at(1, 11))
+    changed = client.get(url).get_data()
+    assert len(drawn) == 2 and len(drawn[1]) == 2
+    assert "Resilience workshop" in _text(changed)
+    with app.app_context():
+        keys = db.session.scalars(db.select(StoredFile.key)).all()
+    assert len(keys) == 1 and keys[0].startswith(f"certificates/{muhammad.id}-")
+
+
+def test_certificate_downloads_are_limited_per_link(make_app, build_scenario):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_CERTIFICATE="2 per minute")
+    scenario = build_scenario(PAST)
+    client = app.test_client()
+    ayse, muhammad = scenario.people["ayse"], scenario.people["muhammad"]
+    codes = [client.get(f"/r/{ayse.manage_token}/certificate.pdf").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert client.get(f"/r/{muhammad.manage_token}/certificate.pdf").status_code == 200
