@@ -52,3 +52,32 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@contextmanager
+def gunicorn_server(
+    app_spec: str, env: dict[str, str], *, workers: int = 2, chdir: Path | None = None
+) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """gunicorn with `workers` sync workers on a free loopback port; yields (port, master process)."""
+    import time
+
+    port = free_port()
+    args = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    args += ["--log-level", "warning", "--timeout", "300"]
+    if chdir:
+        args += ["--chdir", str(chdir)]
+    process = subprocess.Popen([*args, app_spec], env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"{app_spec} did not start")
+        yield port, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

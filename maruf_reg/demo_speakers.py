@@ -10,8 +10,6 @@ import io
 import random
 from typing import Any
 
-from PIL import Image, ImageDraw
-
 from maruf_reg.models import Forum
 
 DESCRIPTION_TR = (
@@ -54,6 +52,8 @@ def describe_forum(forum: Forum) -> None:
 
 def portrait(rng: random.Random) -> bytes:
     """A small drawn portrait (JPEG), as `prepare_photo` would have stored an upload."""
+    from PIL import Image, ImageDraw  # the demo's portraits only (web workers never draw them)
+
     image = Image.new("RGB", (360, 360), rng.choice(_GROUNDS))
     draw = ImageDraw.Draw(image)
     clothes, skin = rng.choice(_CLOTHES), rng.choice(_SKIN)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, render_template
-from weasyprint import HTML
 
 from maruf_reg.caching import AppCache
 from maruf_reg.models import Forum, Session, SessionRole
@@ -65,6 +64,8 @@ def booklet_pdf(forum: Forum, *, locale: str, fresh: bool = False) -> bytes:
     with _drawing:
         if not fresh and (kept := _kept.get(key)) is not None:
             return kept  # drawn by another request while this one waited
+        from weasyprint import HTML  # the PDF stack loads with the first booklet, not at start
+
         html = booklet_html(forum, locale=locale)
         pdf: bytes = HTML(string=html, base_url=current_app.root_path).write_pdf()
         _kept.set(key, pdf)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-import icalendar
 from flask import current_app
 
 from maruf_reg.models import Forum, Session, SessionRole
@@ -73,6 +72,8 @@ def session_event(
 def calendar(events: Iterable[Event], *, name: str = "", stamp: datetime | None = None) -> str:
     """A VCALENDAR holding one VEVENT per event."""
     stamp = (stamp or datetime.now(UTC)).astimezone(UTC)
+    import icalendar  # with the first calendar asked for, not in every web worker's start
+
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

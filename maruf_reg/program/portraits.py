@@ -11,8 +11,6 @@ import functools
 import hashlib
 import io
 
-from PIL import Image
-
 #: the longest side of a portrait on the public pages (twice its largest size in CSS pixels)
 SIDE = 400
 
@@ -23,6 +21,8 @@ def portrait_etag(photo: bytes) -> str:
 
 @functools.lru_cache(maxsize=512)
 def _scaled(photo: bytes) -> bytes:
+    from PIL import Image  # imported by the first portrait, not by every web worker
+
     with Image.open(io.BytesIO(photo)) as image:
         image.load()
         copy = image.convert("RGB")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 from dataclasses import asdict, dataclass
 
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -58,6 +57,8 @@ def prepare_photo(data: bytes) -> bytes:
     """
     if len(data) > PHOTO_MAX_BYTES:
         raise PhotoInvalid("the photo is larger than 5 MB")
+    from PIL import Image, UnidentifiedImageError  # only when a photo comes (memory of web workers)
+
     try:
         with Image.open(io.BytesIO(data)) as probe:
             kind = probe.format

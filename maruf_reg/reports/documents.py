@@ -9,9 +9,7 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from pypdf import PdfWriter
 from sqlalchemy.exc import IntegrityError
-from weasyprint import HTML
 
 from maruf_reg import dates, files
 from maruf_reg.extensions import db
@@ -31,6 +29,10 @@ class DocumentError(Exception):
 
 
 def _pdf(html: str) -> bytes:
+    # WeasyPrint (and pypdf below) load with the first PDF a process draws: a web worker that only
+    # serves pages and scans does not carry the PDF stack (tests/test_lazy_imports.py).
+    from weasyprint import HTML
+
     document = HTML(string=html, base_url=current_app.root_path)
     pdf: bytes = document.write_pdf()
     return pdf
@@ -127,6 +129,8 @@ def write_certificates(
         )
     # The temporary file first: a path that cannot be written fails before minutes of drawing.
     with replacing(out) as handle:
+        from pypdf import PdfWriter
+
         writer = PdfWriter()
         for start in range(0, len(ids), CHUNK):
             sections = []

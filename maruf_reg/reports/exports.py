@@ -23,10 +23,6 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from maruf_reg.models import Forum
 from maruf_reg.reports import export_rows
@@ -137,6 +133,13 @@ def write_xlsx(
 ) -> int:
     """Write the workbook to an open binary file: one sheet (openpyxl's write-only mode), a bold
     frozen header with filters, columns wide enough to read, date-times formatted as such."""
+    # openpyxl is imported here, not at the top: a web worker that never writes a workbook does
+    # not carry it (tests/test_lazy_imports.py).
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     columns = export_rows.columns(kind, forum, options)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=kind.value)
@@ -162,6 +165,8 @@ def write_xlsx(
 
 def _xlsx_cell(sheet: Any, value: Any) -> Any:
     if isinstance(value, datetime):
+        from openpyxl.cell import WriteOnlyCell
+
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd hh:mm:ss"
         return cell

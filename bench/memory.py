@@ -1,0 +1,157 @@
+"""The app server's memory after it served every page once: gunicorn's master and 2 workers.
+
+Seeds the demo forum (SQLite in a temporary folder, 5,000 participants), serves it with gunicorn
+(2 sync workers, as `deploy/gunicorn.conf.py` runs them per core), logs in as the demo's admin and
+walks every page reachable by links from the front page and the staff home (HTML only: no PDF,
+CSV, XLSX or iCalendar download), each page asked by both workers at once. Then prints the RSS and
+the PSS (shared pages split between the processes that share them) of the master and each worker,
+and their sums. Last, it draws one PDF (the programme booklet) and prints the sums again: what the
+PDF stack costs a worker that draws one.
+
+    .venv/bin/python bench/memory.py [--pages 400]
+
+Goal (issue 16): ≤ 230 MB RSS for master + 2 workers after serving every page once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import re
+import secrets
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+from common import flask, gunicorn_server
+
+SECRET = "bench-" + secrets.token_hex(16)
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+HREF_RE = re.compile(r'href="(/[^"#]*)"')
+SKIP = re.compile(
+    r"\.(pdf|csv|xlsx|ics|jpg|png|svg|ico|js|css|webmanifest)$|^/static/|logout|/export/"
+)
+
+
+def proc_memory(pid: int) -> tuple[int, int]:
+    """RSS and PSS of one process, in kB."""
+    rss = pss = 0
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    return rss, pss
+
+
+def server_processes(master: int) -> list[int]:
+    children: list[int] = []
+    for task in os.listdir(f"/proc/{master}/task"):
+        with open(f"/proc/{master}/task/{task}/children", encoding="ascii") as handle:
+            children += [int(pid) for pid in handle.read().split()]
+    return [master, *sorted(children)]
+
+
+def report(label: str, master: int) -> None:
+    rows = [(pid, *proc_memory(pid)) for pid in server_processes(master)]
+    print(label)
+    for n, (pid, rss, pss) in enumerate(rows):
+        role = "master" if n == 0 else f"worker {n}"
+        print(f"  {role:9} pid {pid:>7}: RSS {rss / 1024:6.1f} MB, PSS {pss / 1024:6.1f} MB")
+    total_rss = sum(row[1] for row in rows) / 1024
+    total_pss = sum(row[2] for row in rows) / 1024
+    print(f"  together: RSS {total_rss:.1f} MB (goal ≤ 230), PSS {total_pss:.1f} MB", flush=True)
+
+
+def crawl(base: str, opener: urllib.request.OpenerDirector, limit: int) -> Counter[int]:
+    """Every page reachable from / and /staff (up to `limit`), each asked by two clients at once."""
+    seen: set[str] = set()
+    queue = ["/", "/staff", "/reports", "/checkin/", "/admin/"]
+    statuses: Counter[int] = Counter()
+    while queue and len(seen) < limit:
+        path = queue.pop(0)
+        if path in seen or SKIP.search(path.split("?")[0]):
+            continue
+        seen.add(path)
+        bodies: list[str] = []
+
+        def fetch(path: str = path, bodies: list[str] = bodies) -> None:
+            try:
+                with opener.open(base + path, timeout=60) as answer:
+                    statuses[answer.status] += 1
+                    if "text/html" in answer.headers.get("Content-Type", ""):
+                        bodies.append(answer.read().decode("utf-8", "replace"))
+            except urllib.error.HTTPError as error:
+                statuses[error.code] += 1
+
+        threads = [threading.Thread(target=fetch) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for body in bodies[:1]:
+            for link in HREF_RE.findall(body):
+                link = link.replace("&amp;", "&")
+                if link not in seen:
+                    queue.append(link)
+    print(f"Pages walked: {len(seen)}; answers: {dict(sorted(statuses.items()))}")
+    return statuses
+
+
+def log_in(base: str, opener: urllib.request.OpenerDirector, email: str, password: str) -> None:
+    with opener.open(base + "/login") as answer:
+        token = CSRF_RE.search(answer.read().decode())
+    assert token, "no CSRF token on /login"
+    body = urllib.parse.urlencode(
+        {"csrf_token": token.group(1), "email": email, "password": password}
+    )
+    with opener.open(base + "/login", data=body.encode()) as answer:
+        if "/login" in answer.url:
+            raise SystemExit("the demo admin could not log in")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=400, help="at most this many pages")
+    parser.add_argument("--participants", type=int, default=5000)
+    options = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="maruf-memory-"))
+    (work / "instance").mkdir()
+    env = {
+        **os.environ,
+        "MARUF_INSTANCE_PATH": str(work / "instance"),
+        "MARUF_SECRET_KEY": SECRET,
+        "MARUF_DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
+        "MARUF_RATELIMIT_ENABLED": "false",
+    }
+    flask(env, "init-db")
+    flask(env, "demo", "--participants", str(options.participants))
+    logins = (work / "instance" / "demo-logins.txt").read_text(encoding="utf-8").splitlines()
+    admin = next(line.split("\t") for line in logins if line.startswith("admin"))
+    with gunicorn_server("maruf_reg:create_app()", env, workers=2) as (port, process):
+        base = f"http://127.0.0.1:{port}"
+        time.sleep(1)
+        report("Started (before the first request):", process.pid)
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        log_in(base, opener, admin[1], admin[2])
+        statuses = crawl(base, opener, options.pages)
+        report("After serving every page once (HTML):", process.pid)
+        for _ in range(2):
+            with opener.open(base + "/program/booklet.pdf", timeout=120) as answer:
+                answer.read()
+        report("After drawing the booklet (PDF) in each worker that got the request:", process.pid)
+        if statuses.get(500):
+            raise SystemExit(f"{statuses[500]} pages answered 500")
+
+
+if __name__ == "__main__":
+    main()
