@@ -135,6 +135,7 @@ ACCESS: dict[str, Any] = {
     "checkin.scanner": DOOR,
     "checkin.point_new": ADMIN,
     "checkin.point_edit": ADMIN,
+    "checkin.give_doors": ADMIN,
     "checkin.desk": DESK,
     "checkin.desk_admit": DESK,
     "checkin.counts": DESK,
