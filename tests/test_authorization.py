@@ -136,6 +136,8 @@ ACCESS: dict[str, Any] = {
     "checkin.point_new": ADMIN,
     "checkin.point_edit": ADMIN,
     "checkin.give_doors": ADMIN,
+    "screen.room_screen": PUBLIC,
+    "screen.room_screen_json": PUBLIC,
     "checkin.desk": DESK,
     "checkin.desk_admit": DESK,
     "checkin.counts": DESK,

@@ -12,7 +12,9 @@ def init_app(app: Flask) -> None:
         walk_in_desk,  # (its pages hang on the blueprint)
     )
     from maruf_reg.checkin.api import api
+    from maruf_reg.checkin.screen import bp as screen
     from maruf_reg.checkin.views import bp
 
     app.register_blueprint(bp)
     app.register_blueprint(api)
+    app.register_blueprint(screen)
