@@ -69,6 +69,11 @@ RATELIMIT_CERTIFICATE = "10 per minute;100 per day"
 # never rely on these counts: they count under a lock. Sign-ups come in rushes.
 SIGNUP_PAGE_SECONDS = 1.0
 
+# The room screen (/screen) on the venue's TVs: how long a process keeps its figures, and how
+# often each screen asks again (seconds).
+SCREEN_SECONDS = 10.0
+SCREEN_REFRESH_SECONDS = 20
+
 # How long (seconds) the public programme booklet (PDF) is kept before it is drawn again.
 BOOKLET_SECONDS = 300
 

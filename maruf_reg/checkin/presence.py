@@ -20,6 +20,8 @@ The forms of the rule, each used by several places:
 - `last_moves` + `is_inside`: in SQL, per person — inside now at a point or at the entrances
   (`maruf_reg/checkin/counts.py`, the dashboard);
 - `occupancy_changes`: in SQL, over time — a session's occupancy and its peak (the reports).
+- `inside_by_session`: in SQL, per session now — the room screen's seats left
+  (`maruf_reg/checkin/room_screen.py`).
 The offline scanner has its own copy of the fold: `static/js/checkin/presence.js`.
 `tests/checkin/test_presence.py` feeds the same scans to every form and to the JavaScript copy.
 """
@@ -288,3 +290,34 @@ def occupancy_changes(point_ids: Sequence[int]) -> Any:
         )
         .label("occupancy"),
     ).subquery("moves")
+
+
+def inside_by_session(session_ids: Sequence[int]) -> dict[int, int]:
+    """People inside each session now, by the scans at all its points (one scope per session, no
+    time bound: a session is one room at one time). Sessions with nobody inside are left out."""
+    if not session_ids:
+        return {}
+    admitted, exited = Scan.outcome == Outcome.ADMITTED, Scan.outcome == Outcome.EXITED
+    last = (
+        select(
+            CheckInPoint.session_id.label("session_id"),
+            Scan.registration_id,
+            func.max(case((admitted, Scan.scanned_at))).label("came"),
+            func.max(case((exited, Scan.scanned_at))).label("left"),
+            func.max(case((admitted, Scan.id))).label("came_id"),
+            func.max(case((exited, Scan.id))).label("left_id"),
+        )
+        .join(CheckInPoint, CheckInPoint.id == Scan.point_id)
+        .where(
+            CheckInPoint.session_id.in_(session_ids),
+            CheckInPoint.kind == PointKind.SESSION,
+            Scan.outcome.in_(MOVES),
+            Scan.registration_id.is_not(None),
+        )
+        .group_by(CheckInPoint.session_id, Scan.registration_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(last.c.session_id, func.count()).where(is_inside(last)).group_by(last.c.session_id)
+    ).all()
+    return {int(session_id): int(count) for session_id, count in rows}

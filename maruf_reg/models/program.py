@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
@@ -192,6 +193,8 @@ class Session(Model):
     capacity: Mapped[int]
     #: whether participants book a seat (False: open to every badge holder, no booking)
     needs_booking: Mapped[bool] = mapped_column(default=True)
+    #: the organiser's "no check-in": the session gets no door of its own (see checkin/doors.py)
+    no_checkin: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     forum: Mapped[Forum] = relationship(back_populates="sessions")

@@ -96,6 +96,7 @@ def _session_form(forum: Forum, session: Session | None = None) -> SessionForm:
             "ends_at": utc_to_local(forum, session.ends_at),
             "capacity": session.capacity,
             "needs_booking": session.needs_booking,
+            "no_checkin": session.no_checkin,
         }
     return SessionForm(
         data=initial,
@@ -118,6 +119,7 @@ def _session_fields(forum: Forum, form: SessionForm) -> sessions.SessionFields:
         ends_at=local_to_utc(forum, form.ends_at.data),
         capacity=form.capacity.data,
         needs_booking=form.needs_booking.data,
+        no_checkin=form.no_checkin.data,
     )
 
 

@@ -23,7 +23,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from maruf_reg import audit, badge_tokens
+from maruf_reg import audit, badge_tokens, signals
 from maruf_reg.extensions import db
 from maruf_reg.forum import local_to_utc, utc_to_local
 from maruf_reg.models import Forum, Room, Session, Theme
@@ -86,6 +86,7 @@ def _copy_sessions(source: Forum, forum: Forum) -> None:
     rooms = {
         r.name: r.id for r in db.session.scalars(select(Room).where(Room.forum_id == forum.id))
     }
+    copies = []
     for session in db.session.scalars(select(Session).where(Session.forum_id == source.id)):
         starts_at, ends_at = (
             _moved(source, forum, session.starts_at),
@@ -93,7 +94,7 @@ def _copy_sessions(source: Forum, forum: Forum) -> None:
         )
         if starts_at is None or ends_at is None or ends_at <= starts_at:
             continue
-        db.session.add(
+        copies.append(
             Session(
                 forum_id=forum.id,
                 theme_id=themes.get(session.theme.slug) if session.theme else None,
@@ -107,8 +108,13 @@ def _copy_sessions(source: Forum, forum: Forum) -> None:
                 ends_at=ends_at,
                 capacity=session.capacity,
                 needs_booking=session.needs_booking,
+                no_checkin=session.no_checkin,
             )
         )
+    db.session.add_all(copies)
+    db.session.flush()
+    # Check-in gives each copy its door in this transaction.
+    signals.sessions_created.send(session_ids=tuple(s.id for s in copies), staff_user_id=None)
 
 
 def _copy_categories(source: Forum, forum: Forum) -> None:

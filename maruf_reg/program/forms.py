@@ -169,6 +169,9 @@ class SessionForm(Form):
         _l("Capacity"), validators=[Optional(), NumberRange(min=0, max=CAPACITY_MAX)]
     )
     needs_booking = BooleanField(_l("Participants book a seat"), default=True)
+    no_checkin = BooleanField(
+        _l("No check-in (the session gets no door of its own)"), default=False
+    )
     description_tr = _long_text(_l("Description in Turkish"))
     description_en = _long_text(_l("Description in English"))
 

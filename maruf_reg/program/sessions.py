@@ -42,7 +42,7 @@ from maruf_reg.program.rules import (
     one_change,
 )
 from maruf_reg.program.speakers import Overlap, speaker_overlaps
-from maruf_reg.signals import DeletedSession
+from maruf_reg.signals import DeletedSession, SessionNames
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,8 @@ class SessionFields:
     #: None: the room's capacity
     capacity: int | None = None
     needs_booking: bool = True
+    #: the organiser's "no check-in": no door is made for the session
+    no_checkin: bool = False
     description_tr: str = ""
     description_en: str = ""
 
@@ -82,6 +84,8 @@ def create_session(
         db.session.add(session)
         db.session.flush()
         audit.record("session.create", obj=session, staff_user_id=staff_user_id, details=details)
+        # Check-in gives it its door in this transaction (unless it is marked "no check-in").
+        signals.sessions_created.send(session_ids=(session.id,), staff_user_id=staff_user_id)
     return _saved(session, room)
 
 
@@ -91,6 +95,7 @@ def update_session(
     """Change a session; its capacity may not drop below the seats already booked."""
     with one_change():
         session = locked(Session, session_id)
+        before = names_of(session)
         values, room = _session_values(session.forum_id, fields, session_id=session.id)
         booked = booked_count(session.id)
         if values["capacity"] < booked:
@@ -106,6 +111,11 @@ def update_session(
             audit.record(
                 "session.update", obj=session, staff_user_id=staff_user_id, details=details
             )
+        db.session.flush()
+        # Its door follows a new title or room (and a session no longer "no check-in" gets one).
+        signals.session_changed.send(
+            session_id=session.id, before=before, staff_user_id=staff_user_id
+        )
     old_capacity, new_capacity = details.get("capacity", (0, 0))
     if new_capacity > old_capacity:
         # More seats: registration moves the waitlist up at once and mails those who got a seat.
@@ -174,10 +184,21 @@ def delete_session(session_id: int, *, confirm_booked: bool, staff_user_id: int 
                 "booked": booked,
             },
         )
+        # Check-in switches its door off; the door and its scans stay for the reports.
+        signals.session_deleting.send(session_id=session.id, staff_user_id=staff_user_id)
         db.session.delete(session)
     # Registration mails everyone who had a seat or a waitlist place in it.
     signals.session_deleted.send(session=gone, staff_user_id=staff_user_id)
     return booked
+
+
+def names_of(session: Session) -> SessionNames:
+    """What the session's door is named after (kept before a change)."""
+    return SessionNames(
+        title_tr=session.title_tr,
+        title_en=session.title_en,
+        room=session.room.name if session.room else "",
+    )
 
 
 def sessions_by_day(forum: Forum) -> list[tuple[date, list[Session]]]:
@@ -251,6 +272,7 @@ def _session_values(
         "room_id": fields.room_id,
         "capacity": check_number(capacity, CAPACITY_MAX, "capacity"),
         "needs_booking": bool(fields.needs_booking),
+        "no_checkin": bool(fields.no_checkin),
     }, room
 
 

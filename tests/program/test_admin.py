@@ -222,7 +222,12 @@ def test_an_organiser_builds_a_session_with_speakers(app, client, login, submit,
         assert registration.category == Category.MODERATOR
         assert registration.status == RegistrationStatus.CONFIRMED
         entries = db.session.scalars(select(AuditLog).order_by(AuditLog.id)).all()
-        assert [e.action for e in entries] == ["session.create", "session.role_add"]
+        # The session's door (checkin/doors.py) is made with it.
+        assert [e.action for e in entries] == [
+            "session.create",
+            "checkin_point.create",
+            "session.role_add",
+        ]
         assert {e.staff_user_id for e in entries} == {staff.id}
     # The visitor sees the session and its moderator in both languages.
     public = client.get(f"/sessions/{session_id}", headers=EN).get_data(as_text=True)
