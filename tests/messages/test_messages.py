@@ -4,6 +4,7 @@ skipped and counted; the organisers' pages; consent; the personal page and perso
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -241,11 +242,8 @@ def test_compose_count_sample_test_send_and_progress(client, login, people, app)
     token = csrf_from(body)
     test = client.post(f"/admin/messages/{message_id}/test", data={"csrf_token": token, "n": "1"})
     assert test.status_code == 302
-    outbox = app.instance_path + "/outbox"
-    import os
-
-    [eml] = os.listdir(outbox)
-    assert staff.email in open(os.path.join(outbox, eml), encoding="utf-8", errors="replace").read()
+    [eml] = (Path(app.instance_path) / "outbox").iterdir()
+    assert staff.email in eml.read_text(encoding="utf-8", errors="replace")
     client.post(f"/admin/messages/{message_id}/send", data={"csrf_token": token})
     state = client.get(f"/admin/messages/{message_id}/progress.json").get_json()
     assert state == {"state": "done", "sent": 3, "failed": 0, "queued": 0, "total": 3}
@@ -262,7 +260,7 @@ def test_consent_on_sign_up_is_unchecked_and_the_personal_page_changes_it(client
     with app.app_context():
         token = db.session.get(Registration, people.john.id).manage_token
     edit = client.get(f"/r/{token}/edit").get_data(as_text=True)
-    from tests.registration.conftest import signup_fields  # noqa: PLC0415
+    from tests.registration.conftest import signup_fields
 
     fields = {
         k: v
