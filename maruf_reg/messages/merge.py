@@ -9,8 +9,7 @@ error), before saving and again when sending.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
-from email.message import EmailMessage
+from collections.abc import Mapping, Sequence
 
 from flask import current_app
 from flask_babel import force_locale
@@ -18,7 +17,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from maruf_reg import mail
 from maruf_reg.errors import N_, RuleError
 from maruf_reg.extensions import db
 from maruf_reg.models import Message, MessageKind, Registration, SeatStatus, Session, SessionRole
@@ -69,7 +67,9 @@ def locale_of(language: str) -> str:
     return language if language in current_app.config["LANGUAGES"] else "tr"
 
 
-def _sessions(registration: Registration, locale: str) -> str:
+def _sessions(
+    registration: Registration, locale: str, roles: Sequence[SessionRole] | None = None
+) -> str:
     forum = registration.forum
     lines = []
     for seat in sorted(registration.seats, key=lambda s: (s.session.starts_at, s.session_id)):
@@ -79,32 +79,45 @@ def _sessions(registration: Registration, locale: str) -> str:
         lines.append(
             f"- {seat.session.title(locale)}, {when}{', ' + room if room else ''}{waiting}"
         )
-    roles = db.session.scalars(
-        select(SessionRole)
-        .join(Session)
-        .where(SessionRole.person_id == registration.person_id, Session.forum_id == forum.id)
-        .options(joinedload(SessionRole.session))
-    ).all()
+    if roles is None:
+        roles = roles_of(forum.id, [registration.person_id]).get(registration.person_id, [])
     for role in sorted(roles, key=lambda r: r.session.starts_at):
         when = session_when(role.session, forum, locale)
         lines.append(f"- {role.session.title(locale)}, {when} ({_('you speak')})")
     return "\n".join(lines) or str(_("(no sessions)"))
 
 
-def values_for(registration: Registration, locale: str) -> dict[str, str]:
+def roles_of(forum_id: int, person_ids: Sequence[int]) -> dict[int, list[SessionRole]]:
+    """The parts these people have in the forum's sessions, by person (one query)."""
+    found: dict[int, list[SessionRole]] = {}
+    for role in db.session.scalars(
+        select(SessionRole)
+        .join(Session)
+        .where(SessionRole.person_id.in_(list(person_ids)), Session.forum_id == forum_id)
+        .options(joinedload(SessionRole.session))
+    ):
+        found.setdefault(role.person_id, []).append(role)
+    return found
+
+
+def values_for(
+    registration: Registration, locale: str, roles: Sequence[SessionRole] | None = None
+) -> dict[str, str]:
     return {
         "name": registration.person.name,
         "link": manage_url(registration.manage_token),
-        "sessions": _sessions(registration, locale),
+        "sessions": _sessions(registration, locale, roles),
         "forum": registration.forum.name(locale),
     }
 
 
-def render(message: Message, registration: Registration) -> tuple[str, str, str]:
+def render(
+    message: Message, registration: Registration, roles: Sequence[SessionRole] | None = None
+) -> tuple[str, str, str]:
     """(locale, subject, text) of the message as this person gets it."""
     locale = locale_of(registration.person.language)
     with force_locale(locale):
-        values = values_for(registration, locale)
+        values = values_for(registration, locale, roles)
         subject = " ".join(fill(message.subject(locale), values).split())
         body = fill(message.body(locale), values)
         footer = _footer(message, values["link"])
@@ -123,15 +136,20 @@ def _footer(message: Message, link: str) -> str:
     return str(_("Your registration, your sessions and your data: %(link)s", link=link))
 
 
-def build(message: Message, registration: Registration, *, to: str) -> tuple[str, EmailMessage]:
-    """The rendered subject and the mail for one recipient (sent to `to`)."""
-    _locale, subject, text = render(message, registration)
-    return subject, mail.build_message(to=to, subject=subject, text=text)
-
-
-def load(registration_ids: list[int]) -> dict[int, Registration]:
-    """Registrations with what their mail shows, by id (one query for a batch)."""
-    rows = db.session.scalars(
-        registration_with_details().where(Registration.id.in_(registration_ids))
+def prepared(message: Message, registration_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """(subject, text) for each of these registrations, as plain strings (they outlive the
+    transactions of a batch), loaded in a few queries."""
+    if not registration_ids:
+        return {}
+    registrations = db.session.scalars(
+        registration_with_details().where(Registration.id.in_(list(registration_ids)))
     ).unique()
-    return {r.id: r for r in rows}
+    found = list(registrations)
+    roles = roles_of(message.forum_id, [r.person_id for r in found])
+    texts = {}
+    for registration in found:
+        _locale, subject, text = render(
+            message, registration, roles.get(registration.person_id, [])
+        )
+        texts[registration.id] = (subject, text)
+    return texts

@@ -26,9 +26,9 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import bindparam, func, insert, literal, select, update
 
-from maruf_reg import audit
+from maruf_reg import audit, mail
 from maruf_reg.database import write_intent
 from maruf_reg.errors import N_, RuleError
 from maruf_reg.extensions import db
@@ -49,6 +49,11 @@ LOST = "worker lost during send"
 #: rows one task sends over one SMTP connection before it queues the next task (other mail waits
 #: no longer than a batch)
 BATCH = 200
+#: sending tasks side by side for a message without a rate limit (`flask worker --workers` threads
+#: serve them; the mail server's round trips of one overlap the other's database work)
+CHAINS = 2
+#: how often the sending worker writes the message's heartbeat
+HEARTBEAT_SECONDS = 5.0
 
 
 class SendError(RuleError):
@@ -139,8 +144,17 @@ def start(message_id: int, *, staff_user_id: int | None) -> int:
             },
         )
         db.session.commit()
-    _queue_task(message_id)
+    _queue_chains(message_id)
     return count.recipients
+
+
+def _queue_chains(message_id: int) -> None:
+    """The sending tasks of a message: CHAINS of them side by side when it has no rate (they
+    claim different rows), else one (its pace is the rate)."""
+    rate = db.session.scalar(select(Message.rate).where(Message.id == message_id))
+    db.session.commit()
+    for _chain in range(CHAINS if not rate else 1):
+        _queue_task(message_id)
 
 
 def _queue_task(message_id: int) -> None:
@@ -162,7 +176,7 @@ def resume(message_id: int, *, staff_user_id: int | None) -> None:
     _change_state(
         message_id, MessageState.STOPPED, MessageState.SENDING, "message.resume", staff_user_id
     )
-    _queue_task(message_id)
+    _queue_chains(message_id)
 
 
 def _change_state(
@@ -201,64 +215,95 @@ class Outcome:
     broken: bool = False
 
 
+_rows = MessageDelivery.__table__
+_at = {"type_": _rows.c.sent_at.type}
+#: the statements of the sending loop, made once (thousands of runs a minute)
+_SENT = (
+    update(_rows)
+    .where(_rows.c.id == bindparam("b_row"), _rows.c.status == DeliveryStatus.SENDING.value)
+    .values(
+        status=DeliveryStatus.SENT.value,
+        sent_at=bindparam("at", **_at),
+        subject=bindparam("subject"),
+    )
+)
+_FAILED = (
+    update(_rows)
+    .where(_rows.c.id == bindparam("b_row"), _rows.c.status == DeliveryStatus.SENDING.value)
+    .values(
+        status=DeliveryStatus.FAILED.value,
+        failed_at=bindparam("at", **_at),
+        subject=bindparam("subject"),
+        error=bindparam("error"),
+    )
+)
+_NEXT = (
+    select(_rows.c.id)
+    .where(
+        _rows.c.message_id == bindparam("b_message"),
+        _rows.c.status == DeliveryStatus.QUEUED.value,
+        select(Message.id)
+        .where(Message.id == bindparam("b_message"), Message.state == MessageState.SENDING)
+        .exists(),
+    )
+    .order_by(_rows.c.id)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+    .scalar_subquery()
+)
+_CLAIM = (
+    update(_rows)
+    .where(_rows.c.id == _NEXT, _rows.c.status == DeliveryStatus.QUEUED.value)
+    .values(
+        status=DeliveryStatus.SENDING.value,
+        worker=bindparam("me"),
+        claimed_at=bindparam("at", **_at),
+    )
+    .returning(_rows.c.id, _rows.c.registration_id, _rows.c.email)
+)
+
+
 def _settle(row_id: int | None, outcome: Outcome) -> None:
     if row_id is None:
         return
-    now = utcnow()
-    values: dict[str, object] = {"subject": outcome.subject[:300]}
+    values = {"b_row": row_id, "at": utcnow(), "subject": outcome.subject[:300]}
     if outcome.error is None:
-        values.update(status=DeliveryStatus.SENT, sent_at=now)
+        db.session.execute(_SENT, values)
     else:
-        values.update(status=DeliveryStatus.FAILED, failed_at=now, error=outcome.error[:1000])
-    db.session.execute(
-        update(MessageDelivery)
-        .where(MessageDelivery.id == row_id, MessageDelivery.status == DeliveryStatus.SENDING)
-        .values(**values)
-    )
+        db.session.execute(_FAILED, {**values, "error": outcome.error[:1000]})
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    registration_id: int | None
+    email: str | None
 
 
 def _step(
-    message_id: int, done: int | None, outcome: Outcome, me: str, *, more: bool
-) -> int | None:
+    message_id: int, done: int | None, outcome: Outcome, me: str, *, more: bool, beat: bool
+) -> Claimed | None:
     """One transaction: settle the row just sent and, with `more`, claim the next one (None:
-    nothing to send, or the message was stopped)."""
+    nothing to send, or the message was stopped); with `beat`, the message's heartbeat."""
     with write_intent():
         _settle(done, outcome)
-        state = db.session.scalar(select(Message.state).where(Message.id == message_id))
-        claimed = None
-        if state == MessageState.SENDING:
-            claimed = _claim(message_id, me) if more else None
-            if claimed is None:
-                _finish_if_done(message_id)
+        claimed = _claim(message_id, me) if more else None
+        if claimed is None:
+            _finish_if_done(message_id)
+        if beat or claimed is None:
             db.session.execute(
-                update(Message).where(Message.id == message_id).values(heartbeat_at=utcnow())
+                update(Message)
+                .where(Message.id == message_id, Message.state == MessageState.SENDING)
+                .values(heartbeat_at=utcnow())
             )
         db.session.commit()
     return claimed
 
 
-def _claim(message_id: int, me: str) -> int | None:
-    for _attempt in range(5):
-        row_id = db.session.scalar(
-            select(MessageDelivery.id)
-            .where(
-                MessageDelivery.message_id == message_id,
-                MessageDelivery.status == DeliveryStatus.QUEUED,
-            )
-            .order_by(MessageDelivery.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        if row_id is None:
-            return None
-        result = db.session.execute(
-            update(MessageDelivery)
-            .where(MessageDelivery.id == row_id, MessageDelivery.status == DeliveryStatus.QUEUED)
-            .values(status=DeliveryStatus.SENDING, worker=me, claimed_at=utcnow())
-        )
-        if getattr(result, "rowcount", 0):
-            return int(row_id)
-    return None
+def _claim(message_id: int, me: str) -> Claimed | None:
+    """The next queued row of a message still sending, claimed (one UPDATE … RETURNING)."""
+    row = db.session.execute(_CLAIM, {"b_message": message_id, "me": me, "at": utcnow()}).first()
+    return Claimed(int(row[0]), row[1], row[2]) if row is not None else None
 
 
 def _finish_if_done(message_id: int) -> None:
@@ -285,17 +330,22 @@ def _finish_if_done(message_id: int) -> None:
         )
 
 
-def _send_one(send: Callable[[EmailMessage], None], message: Message, row_id: int) -> Outcome:
-    """Build and send one row's mail."""
-    row = db.session.get_one(MessageDelivery, row_id)
-    found = merge.load([row.registration_id]) if row.registration_id else {}
-    registration = found.get(row.registration_id or 0)
-    if registration is None or not row.email:
+def _send_one(
+    send: Callable[[EmailMessage], None],
+    message_id: int,
+    row: Claimed,
+    texts: dict[int, tuple[str, str]],
+) -> Outcome:
+    """Build and send one row's mail (its text prepared for the batch, or now)."""
+    rid = row.registration_id
+    if rid is not None and rid not in texts:
+        texts.update(merge.prepared(db.session.get_one(Message, message_id), [rid]))
+        db.session.commit()  # ends the read: the next step takes the write lock
+    if rid is None or rid not in texts or not row.email:
         return Outcome(error="no registration or address any more")
-    subject, mail_message = merge.build(message, registration, to=row.email)
-    db.session.commit()  # ends the read: the next step takes the write lock
+    subject, text = texts.pop(rid)
     try:
-        send(mail_message)
+        send(mail.build_message(to=row.email, subject=subject, text=text))
     except (
         smtplib.SMTPRecipientsRefused,
         smtplib.SMTPSenderRefused,
@@ -308,6 +358,23 @@ def _send_one(send: Callable[[EmailMessage], None], message: Message, row_id: in
     return Outcome(subject)
 
 
+def _prepare(message: Message, limit: int) -> dict[int, tuple[str, str]]:
+    """The texts of the next `limit` queued rows, rendered before the batch claims them."""
+    upcoming = db.session.scalars(
+        select(MessageDelivery.registration_id)
+        .where(
+            MessageDelivery.message_id == message.id,
+            MessageDelivery.status == DeliveryStatus.QUEUED,
+            MessageDelivery.registration_id.is_not(None),
+        )
+        .order_by(MessageDelivery.id)
+        .limit(limit)
+    ).all()
+    texts = merge.prepared(message, [rid for rid in upcoming if rid is not None])
+    db.session.commit()
+    return texts
+
+
 @huey.app_task(retries=3, retry_delay=30)
 def send_batch(message_id: int) -> None:
     """The worker's task: up to BATCH rows over one SMTP connection, paced at the message's
@@ -317,29 +384,28 @@ def send_batch(message_id: int) -> None:
         return
     interval = 60.0 / message.rate if message.rate > 0 else 0.0
     limit = max(1, min(BATCH, message.rate // 2)) if message.rate > 0 else BATCH
+    texts = _prepare(message, limit)
     me = worker_name()
     with connection() as send:
-        row_id = _step(message_id, None, Outcome(), me, more=True)
-        sent, next_at, outcome = 0, time.monotonic(), Outcome()
-        while row_id is not None:
-            time.sleep(max(0.0, next_at - time.monotonic()))
-            next_at = time.monotonic() + interval
-            outcome = _send_one(send, message, row_id)
+        row = _step(message_id, None, Outcome(), me, more=True, beat=True)
+        sent, next_at, outcome, beat_at = 0, time.monotonic(), Outcome(), time.monotonic()
+        while row is not None:
+            if interval:
+                time.sleep(max(0.0, next_at - time.monotonic()))
+                next_at = time.monotonic() + interval
+            outcome = _send_one(send, message_id, row, texts)
             sent += 1
             more = sent < limit and not outcome.broken
-            done, row_id = row_id, None
-            row_id = _step(message_id, done, outcome, me, more=more)
-            if not more:
-                break
-    if (
-        db.session.scalar(select(Message.state).where(Message.id == message_id))
-        == MessageState.SENDING
-    ):
+            beat = time.monotonic() - beat_at > HEARTBEAT_SECONDS
+            beat_at = time.monotonic() if beat else beat_at
+            row = _step(message_id, row.id, outcome, me, more=more, beat=beat)
+    state = db.session.scalar(select(Message.state).where(Message.id == message_id))
+    db.session.commit()
+    if state == MessageState.SENDING:
         if outcome.broken:
             send_batch.schedule((message_id,), delay=30)
         elif sent >= limit:
             _queue_task(message_id)
-    db.session.commit()
 
 
 # --- a lost worker ---------------------------------------------------------------------------------
@@ -437,5 +503,5 @@ def recover(now: datetime | None = None) -> list[int]:
                 _finish_if_done(message_id)
         db.session.commit()
     for message_id in again:
-        _queue_task(message_id)
+        _queue_chains(message_id)
     return again
