@@ -75,7 +75,7 @@ def _sessions(
     for seat in sorted(registration.seats, key=lambda s: (s.session.starts_at, s.session_id)):
         when = session_when(seat.session, forum, locale)
         room = seat.session.room.name if seat.session.room else ""
-        waiting = "" if seat.status == SeatStatus.BOOKED else f" ({_('waitlist')})"
+        waiting = "" if seat.status == SeatStatus.BOOKED else " (" + _("waitlist") + ")"
         lines.append(
             f"- {seat.session.title(locale)}, {when}{', ' + room if room else ''}{waiting}"
         )
@@ -83,7 +83,8 @@ def _sessions(
         roles = roles_of(forum.id, [registration.person_id]).get(registration.person_id, [])
     for role in sorted(roles, key=lambda r: r.session.starts_at):
         when = session_when(role.session, forum, locale)
-        lines.append(f"- {role.session.title(locale)}, {when} ({_('you speak')})")
+        speaks = _("you speak")
+        lines.append(f"- {role.session.title(locale)}, {when} ({speaks})")
     return "\n".join(lines) or str(_("(no sessions)"))
 
 

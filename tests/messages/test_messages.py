@@ -206,6 +206,7 @@ def form_data(**overrides):
 
 def test_an_unknown_merge_field_is_a_form_error(client, login, people):
     login()
+    client.get("/?lang=en")
     page = client.get("/admin/messages/new")
     assert page.status_code == 200
     response = client.post(
@@ -223,6 +224,7 @@ def test_an_unknown_merge_field_is_a_form_error(client, login, people):
 
 def test_compose_count_sample_test_send_and_progress(client, login, people, app):
     staff = login()
+    client.get("/?lang=en")
     page = client.get(f"/admin/messages/new?session_id={people.session.id}")
     html = page.get_data(as_text=True)
     assert "Kentte Göç" in html  # prefilled for the session's people
@@ -254,6 +256,7 @@ def test_compose_count_sample_test_send_and_progress(client, login, people, app)
 
 
 def test_consent_on_sign_up_is_unchecked_and_the_personal_page_changes_it(client, people, app):
+    client.get("/?lang=en")
     form = client.get("/register").get_data(as_text=True)
     assert 'name="consent_announcements"' in form
     assert 'name="consent_announcements" type="checkbox" value="y" checked' not in form
