@@ -65,9 +65,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     health.init_app(app)
 
-    from maruf_reg import auth, badges, checkin, cli, program, registration, reports
+    from maruf_reg import auth, badges, checkin, cli, messages, program, registration, reports
 
-    for capability in (auth, program, registration, badges, checkin, reports):
+    for capability in (auth, program, registration, badges, checkin, reports, messages):
         capability.init_app(app)
     cli.init_app(app)
     return app

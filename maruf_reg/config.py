@@ -109,3 +109,7 @@ WORKER_UPKEEP_SECONDS = 20
 
 # Logs: "text" (readable) or "json" (one object a line, with the request's id).
 LOG_FORMAT = "text"
+
+# Organisers' messages: how many mails per minute a message is sent at unless its form says
+# otherwise (0: as fast as the mail server takes them).
+MESSAGE_RATE = 600

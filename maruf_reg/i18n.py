@@ -29,7 +29,7 @@ CATALOGUES = (
     "translations",
     *(
         f"{c}/translations"
-        for c in ("auth", "program", "registration", "badges", "checkin", "reports")
+        for c in ("auth", "program", "registration", "badges", "checkin", "reports", "messages")
     ),
 )
 

@@ -6,11 +6,13 @@ a demo works offline.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import smtplib
 import ssl
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from urllib.parse import urlsplit
@@ -42,10 +44,27 @@ def build_message(*, to: str, subject: str, text: str, html: str | None = None) 
 
 def deliver_now(message: EmailMessage) -> None:
     """Send through the configured SMTP server, or write to the outbox."""
-    config = current_app.config
-    if not config["MAIL_SERVER"]:
-        _write_to_outbox(message)
+    with connection() as send:
+        send(message)
+
+
+@contextlib.contextmanager
+def connection() -> Iterator[Callable[[EmailMessage], None]]:
+    """One SMTP connection for several messages (a batch of an organiser's message): yields a
+    function that sends one; without `MAIL_SERVER`, it writes to the outbox."""
+    if not current_app.config["MAIL_SERVER"]:
+        yield _write_to_outbox
         return
+    with _smtp() as smtp:
+
+        def send(message: EmailMessage) -> None:
+            smtp.send_message(message)
+
+        yield send
+
+
+def _smtp() -> smtplib.SMTP:
+    config = current_app.config
     timeout = config["MAIL_TIMEOUT"]
     smtp: smtplib.SMTP
     if config["MAIL_USE_SSL"]:
@@ -57,12 +76,15 @@ def deliver_now(message: EmailMessage) -> None:
         )
     else:
         smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
-    with smtp:
+    try:
         if config["MAIL_USE_TLS"]:
             smtp.starttls(context=ssl.create_default_context())
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
 
 
 def _write_to_outbox(message: EmailMessage) -> None:

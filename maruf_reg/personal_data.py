@@ -2,7 +2,7 @@
 
 Ground floor: everything a person leaves is in the models of several capabilities (the
 registration and its answers, seats and speaking parts, scans at the doors, badges printed, the
-audit trail), so the copy and the erasure read the models directly, in one place.
+audit trail, the organisers' messages received), so the copy and the erasure read the models directly, in one place.
 
 Erasure anonymises; it does not delete. The registration, its seats, scans and badge prints stay,
 tied to a person without a name, an address, a phone, an organisation, a biography or a photo, so
@@ -10,7 +10,8 @@ that every figure the reports show — sign-ups per day, categories, countries, 
 occupancy, answers per option — is the same before and after. What could identify the person goes:
 their details, the text of free-text answers (the answer stays, empty), the personal link (a new
 secret nobody knows), the e-mail address and names on speaker invitations, and the values kept in
-the audit trail about them. The erasure itself is audited: who, when — nothing of what was erased.
+the audit trail about them, the address and subject each message was delivered with (the delivery
+rows stay, so a message's counts do not change). The erasure itself is audited: who, when — nothing of what was erased.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from maruf_reg.models import (
     BadgePrint,
     CheckInPoint,
     Forum,
+    MessageDelivery,
     Person,
     Registration,
     Scan,
@@ -40,7 +42,17 @@ from maruf_reg.models import (
 from maruf_reg.personal_links import new_token
 
 #: what a copy of a person's data holds, in order (the readable page follows it)
-SECTIONS = ("person", "registration", "answers", "seats", "roles", "scans", "badges", "history")
+SECTIONS = (
+    "person",
+    "registration",
+    "answers",
+    "seats",
+    "roles",
+    "scans",
+    "badges",
+    "messages",
+    "history",
+)
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -62,6 +74,7 @@ def copy_of(registration_id: int) -> dict[str, Any]:
         "roles": _roles(person.id, forum.id),
         "scans": _scans(registration.id),
         "badges": _badges(registration.id),
+        "messages": _messages(registration.id),
         "history": _history(registration.id),
     }
 
@@ -95,6 +108,7 @@ def _registration(registration: Registration) -> dict[str, Any]:
         "cancelled_at": _time(registration.cancelled_at),
         "consent_data_at": _time(registration.consent_data_at),
         "consent_photo_at": _time(registration.consent_photo_at),
+        "consent_announcements_at": _time(registration.consent_announcements_at),
     }
 
 
@@ -178,6 +192,25 @@ def _badges(registration_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def _messages(registration_id: int) -> list[dict[str, Any]]:
+    """The organisers' messages written to the person (messages/), as each was delivered."""
+    rows = db.session.scalars(
+        select(MessageDelivery)
+        .where(MessageDelivery.registration_id == registration_id)
+        .order_by(MessageDelivery.queued_at, MessageDelivery.id)
+    )
+    return [
+        {
+            "subject": d.subject,
+            "email": d.email,
+            "status": d.status.value,
+            "queued_at": _time(d.queued_at),
+            "sent_at": _time(d.sent_at),
+        }
+        for d in rows
+    ]
+
+
 def _history(registration_id: int) -> list[dict[str, Any]]:
     rows = db.session.scalars(
         select(AuditLog)
@@ -230,6 +263,12 @@ def _forget_registrations(registration_ids: list[int]) -> None:
         update(AuditLog)
         .where(AuditLog.object_type == "registration", AuditLog.object_id.in_(registration_ids))
         .values(details={})
+    )
+    # The messages' delivery rows stay (a message's counts), without what was written to whom.
+    db.session.execute(
+        update(MessageDelivery)
+        .where(MessageDelivery.registration_id.in_(registration_ids))
+        .values(email=None, subject="", error="")
     )
 
 

@@ -42,6 +42,10 @@ class DeletedSession:
 #: A session has more seats than before. Keyword arguments: `session_id`, `staff_user_id`.
 session_enlarged = _signals.signal("session-enlarged")
 
+#: A worker's upkeep round (at its start, then every WORKER_UPKEEP_SECONDS): capabilities above
+#: recover their own work a lost worker left (messages/sending.py). Keyword argument: `starting`.
+worker_upkeep = _signals.signal("worker-upkeep")
+
 #: A session was deleted. Keyword arguments: `session` (a `DeletedSession`), `staff_user_id`.
 session_deleted = _signals.signal("session-deleted")
 

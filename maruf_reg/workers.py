@@ -31,10 +31,10 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import delete, func, or_, select, update
 
-from maruf_reg import files
+from maruf_reg import files, signals
 from maruf_reg.database import write_intent
 from maruf_reg.extensions import db
-from maruf_reg.jobs import QUEUES
+from maruf_reg.jobs import MAIL, QUEUES
 from maruf_reg.models import Job, JobStatus, WorkerPresence, utcnow
 
 log = logging.getLogger(__name__)
@@ -242,13 +242,24 @@ def last_seen() -> datetime | None:
     return db.session.scalar(select(func.max(WorkerPresence.seen_at)))
 
 
-def upkeep(name: str, queues: Sequence[str], started_at: datetime) -> None:
+def _recover(*, starting: bool) -> None:
+    for receiver, result in signals.worker_upkeep.send(None, starting=starting):
+        if result:
+            log.warning("recovered after a lost worker (%s): %s", receiver.__name__, result)
+
+
+def upkeep(
+    name: str, queues: Sequence[str], started_at: datetime, *, starting: bool = False
+) -> None:
     """One round of what every worker does beside its queues."""
     steps: list[tuple[str, Any]] = [
         ("presence", lambda: record_presence(name, queues, started_at)),
         ("stale jobs", fail_stale_jobs),
         ("expired files", files.remove_expired),
     ]
+    if MAIL in queues:
+        # Capabilities above recover their own work (a message a lost worker was sending).
+        steps.append(("recovery", lambda: _recover(starting=starting)))
     for what, step in steps:
         try:
             result = step()
@@ -285,7 +296,7 @@ class Worker:
         with self.app.app_context():
             failed = fail_jobs_of_dead_local_workers()
             remove_leftover_work_folders()
-            upkeep(self.name, self.queues, self.started_at)
+            upkeep(self.name, self.queues, self.started_at, starting=True)
         for consumer in self.consumers:
             consumer.start()
         return failed

@@ -24,7 +24,7 @@ from babel.messages.frontend import CommandLineInterface
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "maruf_reg"
-CAPABILITIES = ("program", "registration", "badges", "checkin", "reports")
+CAPABILITIES = ("program", "registration", "badges", "checkin", "reports", "messages")
 LOCALES = ("tr", "ar")
 
 

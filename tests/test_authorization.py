@@ -23,6 +23,8 @@ from maruf_reg.models import (
     CheckInPoint,
     Job,
     JobStatus,
+    Message,
+    MessageKind,
     Outcome,
     PointKind,
     Question,
@@ -160,6 +162,13 @@ ACCESS: dict[str, Any] = {
     "reports.theme": ADMIN,
     "reports.export": ADMIN,
     "reports.questions": ADMIN,
+    # messages
+    "messages.admin_messages": ADMIN,
+    "messages.new_message": ADMIN,
+    "messages.edit_message": ADMIN,
+    "messages.admin_message": ADMIN,
+    "messages.message_progress": ADMIN,
+    "messages.message_action": ADMIN,
 }
 
 ROLES = (Role.DOOR, Role.DESK, Role.ADMIN)
@@ -225,7 +234,15 @@ def world(
         question = Question(
             forum_id=forum.id, kind=QuestionKind.SHORT_TEXT, label_tr="Diyet?", label_en="Diet?"
         )
-        db.session.add_all([point, role, job, question])
+        message = Message(
+            forum_id=forum.id,
+            kind=MessageKind.SERVICE,
+            subject_tr="Salon değişti",
+            subject_en="Room changed",
+            body_tr="Sayın {name}",
+            body_en="Dear {name}",
+        )
+        db.session.add_all([point, role, job, question, message])
         db.session.commit()
         row, revoked = auth_services.create_token(role=Role.ADMIN, name="lost tablet")
         auth_services.revoke_token(row)
@@ -240,6 +257,8 @@ def world(
             "point_id": point.id,
             "job_id": job.id,
             "question_id": question.id,
+            "message_id": message.id,
+            "action": "test",
             "user_id": door_user.id,
             "person_id": speaker.id,
             "forum_id": forum.id,

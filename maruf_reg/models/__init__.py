@@ -6,6 +6,13 @@ from maruf_reg.models.base import UTCDateTime, utcnow
 from maruf_reg.models.checkin import CheckInPoint, Direction, Outcome, PointKind, Scan
 from maruf_reg.models.files import StoredFile, StoredFileChunk
 from maruf_reg.models.jobs import AuditLog, Job, JobStatus, WorkerPresence
+from maruf_reg.models.messages import (
+    DeliveryStatus,
+    Message,
+    MessageDelivery,
+    MessageKind,
+    MessageState,
+)
 from maruf_reg.models.people import (
     NAME_MAX,
     Category,
@@ -44,10 +51,15 @@ __all__ = [
     "BadgePrint",
     "Category",
     "CheckInPoint",
+    "DeliveryStatus",
     "Direction",
     "Forum",
     "Job",
     "JobStatus",
+    "Message",
+    "MessageDelivery",
+    "MessageKind",
+    "MessageState",
     "Outcome",
     "Person",
     "PointKind",

@@ -131,6 +131,8 @@ class Registration(Model):
     consent_data_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: optional consent to be photographed and published
     consent_photo_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: optional consent to receive announcements (messages/), with the time it was given
+    consent_announcements_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: how the registration came: ``online``, ``import``, ``invitation``, ``desk``, ``demo``
     source: Mapped[str] = mapped_column(String(20), default="online")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -211,6 +211,13 @@ def consent_photo_field() -> BooleanField:
     )
 
 
+def consent_announcements_field() -> BooleanField:
+    """Optional, unchecked unless the person ticks it; service messages come without it."""
+    return BooleanField(
+        _l("I would like to receive the organisers' announcements by e-mail (news of the forum).")
+    )
+
+
 def bio_field(label: Any) -> TextAreaField:
     return TextAreaField(
         label,
@@ -272,6 +279,7 @@ class SignUpForm(_PersonFields):
     sessions = sessions_field()
     consent_data = consent_data_field()
     consent_photo = consent_photo_field()
+    consent_announcements = consent_announcements_field()
     # A field people never see; bots that fill every field give themselves away.
     website = StringField(
         _l("Leave this empty"),
@@ -281,6 +289,7 @@ class SignUpForm(_PersonFields):
 
 class EditForm(_PersonFields):
     consent_photo = consent_photo_field()
+    consent_announcements = consent_announcements_field()
 
 
 class SessionsForm(Form):

@@ -48,11 +48,21 @@ def _locked(registration_id: int) -> Registration:
     return registration
 
 
+def _consent_to_announcements(
+    registration: Registration, given: bool | None, changed: dict[str, list[Any]]
+) -> None:
+    """Give or withdraw the consent to announcements; the time it was given is kept with it."""
+    if given is not None and given != (registration.consent_announcements_at is not None):
+        registration.consent_announcements_at = utcnow() if given else None
+        changed["consent_announcements"] = [not given, given]
+
+
 def update_details(
     registration_id: int,
     details: PersonDetails,
     *,
     consent_photo: bool | None = None,
+    consent_announcements: bool | None = None,
     email: str | None = None,
     category: Category | None = None,
     answers: Sequence[AnswerValue] = (),
@@ -80,6 +90,7 @@ def update_details(
     if consent_photo is not None and consent_photo != (registration.consent_photo_at is not None):
         registration.consent_photo_at = utcnow() if consent_photo else None
         changed["consent_photo"] = [not consent_photo, consent_photo]
+    _consent_to_announcements(registration, consent_announcements, changed)
     answered = save_answers(registration.id, answers)
     if answered:
         changed["answers"] = [None, answered]

@@ -75,6 +75,7 @@ def edit(token: str) -> str | BaseResponse:
     asked = [q for q in questions.specs(registration.forum_id) if q.asks(registration.category)]
     if not form.is_submitted():
         form.consent_photo.data = registration.consent_photo_at is not None
+        form.consent_announcements.data = registration.consent_announcements_at is not None
         given = QuestionInput.answered(asked, answers.answers_of(registration.id))
     else:
         given = QuestionInput.posted(asked)
@@ -85,6 +86,7 @@ def edit(token: str) -> str | BaseResponse:
             registration.id,
             person_details(form),
             consent_photo=bool(form.consent_photo.data),
+            consent_announcements=bool(form.consent_announcements.data),
             answers=values,
             actor="self",
         )

@@ -45,6 +45,7 @@ class SignUp:
     session_ids: tuple[int, ...] = ()
     consent_data: bool = True
     consent_photo: bool = False
+    consent_announcements: bool = False
     #: answers to the forum's own questions (read by `answers.read_answers`)
     answers: tuple[AnswerValue, ...] = ()
 
@@ -172,6 +173,7 @@ def sign_up(rules: SignUpRules, data: SignUp) -> SignUpResult:
             manage_token=new_token(),
             consent_data_at=now if data.consent_data else None,
             consent_photo_at=now if data.consent_photo else None,
+            consent_announcements_at=now if data.consent_announcements else None,
             source="online",
             confirmed_at=now if status == RegistrationStatus.CONFIRMED else None,
         )

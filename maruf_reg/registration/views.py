@@ -228,6 +228,7 @@ def _signed_up(form: SignUpForm, asked: QuestionInput) -> bool:
         session_ids=tuple(form.sessions.data or ()),
         consent_data=bool(form.consent_data.data),
         consent_photo=bool(form.consent_photo.data),
+        consent_announcements=bool(form.consent_announcements.data),
         answers=tuple(given),
     )
     try:

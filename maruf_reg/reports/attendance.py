@@ -194,6 +194,12 @@ def _attendance(session_ids: Iterable[int] | None, forum_id: int) -> Any:
     )
 
 
+def admitted(forum_id: int, session_ids: Iterable[int] | None = None) -> Any:
+    """The attendance rule as a subquery of (session_id, rid) pairs, for other capabilities'
+    filters (messages to those who came, or did not): the same rule as the figures."""
+    return _attendance(session_ids, forum_id)
+
+
 def attended_by(forum_id: int, registration_ids: Sequence[int]) -> dict[int, set[int]]:
     """The sessions each of these registrations attended (the same rule as the figures)."""
     came = _attendance(None, forum_id)

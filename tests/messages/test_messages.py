@@ -1,0 +1,291 @@
+"""Messages to the people over real SMTP on loopback: who gets them, in which language, what is
+skipped and counted; the organisers' pages; consent; the personal page and personal data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from maruf_reg import personal_data
+from maruf_reg.extensions import db
+from maruf_reg.messages import recipients, sending, services
+from maruf_reg.models import (
+    AuditLog,
+    CheckInPoint,
+    DeliveryStatus,
+    Message,
+    MessageDelivery,
+    MessageKind,
+    MessageState,
+    Outcome,
+    PointKind,
+    Registration,
+    Scan,
+    utcnow,
+)
+from tests.conftest import csrf_from
+
+TEXTS = {
+    "subject_tr": "Salon değişti: {name}",
+    "body_tr": "Sayın {name},\nOturumlarınız:\n{sessions}\nBağlantınız: {link}",
+    "subject_en": "The room changed: {name}",
+    "body_en": "Dear {name},\nYour sessions:\n{sessions}\nYour link: {link}",
+    "subject_ar": "تغيرت القاعة: {name}",
+    "body_ar": "عزيزي {name}،\nجلساتك:\n{sessions}",
+}
+
+
+@pytest.fixture
+def mail_ctx(mail_app):
+    with mail_app.app_context():
+        yield mail_app
+
+
+def draft(crowd, kind=MessageKind.SERVICE, texts=TEXTS, **chosen) -> int:
+    return services.save_draft(
+        crowd.forum_id,
+        None,
+        services.Draft(kind=kind, texts=dict(texts), chosen=recipients.Filter(**chosen), rate=0),
+        staff_user_id=None,  # type: ignore[arg-type]
+    )
+
+
+def by_recipient(messages):
+    return {m["To"]: m for m in messages}
+
+
+def test_a_message_to_one_sessions_booked_people_reaches_exactly_them_in_their_language(
+    mail_ctx, people, mailbox
+):
+    message_id = draft(people, session_id=people.session.id, people="booked")
+    assert sending.start(message_id, staff_user_id=None) == 3
+    received = by_recipient(mailbox.wait_for(3))
+    assert set(received) == {"ayse@example.org", "john@example.org", "layla@example.org"}
+    assert received["ayse@example.org"]["Subject"] == "Salon değişti: Ayşe Öztürk"
+    assert received["john@example.org"]["Subject"] == "The room changed: John Smith"
+    assert received["layla@example.org"]["Subject"].startswith("تغيرت القاعة")
+    turkish = received["ayse@example.org"].get_content()
+    assert "Kentte Göç" in turkish and "/r/" in turkish
+    assert "Migration in the City" in received["john@example.org"].get_content()
+    message = db.session.get(Message, message_id)
+    assert message.state == MessageState.DONE
+    assert message.skipped_no_email == 1  # the walk-in at the desk
+    assert sending.progress(message_id) == sending.Progress(sent=3)
+    rows = db.session.scalars(select(MessageDelivery).order_by(MessageDelivery.id)).all()
+    assert all(r.sent_at and r.subject for r in rows)
+    [sent] = db.session.scalars(select(AuditLog).where(AuditLog.action == "message.send")).all()
+    assert sent.details["recipients"] == 3 and sent.details["skipped_no_email"] == 1
+
+
+def test_an_announcement_skips_people_without_the_consent(mail_ctx, people, mailbox):
+    message_id = draft(people, kind=MessageKind.ANNOUNCEMENT)
+    count = services.count(db.session.get(Message, message_id))
+    assert (count.matched, count.no_email, count.no_consent, count.recipients) == (6, 1, 3, 2)
+    sending.start(message_id, staff_user_id=None)
+    received = by_recipient(mailbox.wait_for(2))
+    assert set(received) == {"ayse@example.org", "layla@example.org"}
+    assert "kabul ettiğiniz" in received["ayse@example.org"].get_content()  # the footer, in Turkish
+    assert db.session.get(Message, message_id).skipped_no_consent == 3
+
+
+def test_filters_waitlisted_speakers_country_language_badge_and_attendance(ctx, people):
+    def who(**chosen):
+        query = recipients.recipients(
+            people.forum_id, recipients.Filter(**chosen), MessageKind.SERVICE
+        )
+        return {email for _id, email in db.session.execute(query)}
+
+    assert who(session_id=people.session.id, people="waitlisted") == {"mehmet@example.org"}
+    assert who(session_id=people.other.id) == {"zeynep@example.org"}
+    assert who(country="GB") == {"john@example.org"}
+    assert who(language="ar") == {"layla@example.org"}
+    assert who(badge="printed") == set()
+    point = CheckInPoint(
+        forum_id=people.forum_id,
+        name="Salon A",
+        kind=PointKind.SESSION,
+        session_id=people.session.id,
+    )
+    db.session.add(point)
+    db.session.flush()
+    db.session.add(
+        Scan(
+            point_id=point.id,
+            registration_id=people.john.id,
+            outcome=Outcome.ADMITTED,
+            uuid="11111111-1111-4111-8111-111111111111",
+            scanned_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    assert who(session_id=people.session.id, attendance="attended") == {"john@example.org"}
+    assert who(session_id=people.session.id, attendance="no_show") == {
+        "ayse@example.org",
+        "layla@example.org",
+    }
+
+
+def test_stopping_leaves_the_rest_queued_and_going_on_sends_it(
+    mail_ctx, people, mailbox, monkeypatch
+):
+    message_id = draft(people)
+    monkeypatch.setattr(sending, "_queue_task", lambda message_id: None)  # the worker is away
+    sending.start(message_id, staff_user_id=None)
+    sending.stop(message_id, staff_user_id=None)
+    sending.send_batch(message_id)
+    assert mailbox.messages == []
+    assert sending.progress(message_id).queued == 5
+    monkeypatch.undo()
+    sending.resume(message_id, staff_user_id=None)
+    assert len(mailbox.wait_for(5)) == 5
+    assert db.session.get(Message, message_id).state == MessageState.DONE
+
+
+def test_a_row_left_sending_by_a_lost_worker_is_failed_not_sent_again(
+    mail_ctx, people, mailbox, monkeypatch
+):
+    message_id = draft(people)
+    monkeypatch.setattr(sending, "_queue_task", lambda message_id: None)
+    sending.start(message_id, staff_user_id=None)
+    first = db.session.scalar(select(func.min(MessageDelivery.id)))
+    db.session.execute(
+        MessageDelivery.__table__.update()
+        .where(MessageDelivery.id == first)
+        .values(status="sending", worker="elsewhere:1", claimed_at=utcnow() - timedelta(hours=1))
+    )
+    db.session.execute(Message.__table__.update().values(heartbeat_at=None))
+    db.session.commit()
+    monkeypatch.undo()
+    assert sending.recover() == [message_id]
+    mailbox.wait_for(4)
+    lost = db.session.get(MessageDelivery, first)
+    assert lost.status == DeliveryStatus.FAILED and lost.error == sending.LOST
+    assert len(mailbox.messages) == 4
+    assert db.session.get(Message, message_id).state == MessageState.DONE
+
+
+def test_erasure_removes_what_was_written_and_keeps_the_counts(mail_ctx, people, mailbox):
+    message_id = draft(people, session_id=people.session.id, people="booked")
+    sending.start(message_id, staff_user_id=None)
+    mailbox.wait_for(3)
+    copy = personal_data.copy_of(people.ayse.id)
+    [got] = copy["messages"]
+    assert got["subject"] == "Salon değişti: Ayşe Öztürk" and got["status"] == "sent"
+    assert copy["registration"]["consent_announcements_at"] is not None
+    personal_data.erase_person(people.ayse.id)
+    row = db.session.scalar(
+        select(MessageDelivery).where(MessageDelivery.registration_id == people.ayse.id)
+    )
+    assert row.email is None and row.subject == "" and row.status == DeliveryStatus.SENT
+    assert sending.progress(message_id).sent == 3
+
+
+# --- the pages -----------------------------------------------------------------------------------
+
+
+def form_data(**overrides):
+    return {
+        "kind": "service",
+        **TEXTS,
+        "rate": "0",
+        "category": "",
+        "status": "",
+        "theme": "",
+        "session": "",
+        "people": "",
+        "attendance": "",
+        "badge": "",
+        "country": "",
+        "language": "",
+        **overrides,
+    }
+
+
+def test_an_unknown_merge_field_is_a_form_error(client, login, people):
+    login()
+    client.get("/?lang=en")
+    page = client.get("/admin/messages/new")
+    assert page.status_code == 200
+    response = client.post(
+        "/admin/messages/new",
+        data={
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            **form_data(body_en="Dear {nme}"),
+        },
+    )
+    assert response.status_code == 200
+    assert "Unknown merge field {nme}" in response.get_data(as_text=True)
+    with client.application.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_compose_count_sample_test_send_and_progress(client, login, people, app):
+    staff = login()
+    client.get("/?lang=en")
+    page = client.get(f"/admin/messages/new?session_id={people.session.id}")
+    html = page.get_data(as_text=True)
+    assert "Kentte Göç" in html  # prefilled for the session's people
+    response = client.post(
+        "/admin/messages/new",
+        data={
+            "csrf_token": csrf_from(html),
+            **form_data(session=str(people.session.id), people="booked"),
+        },
+    )
+    assert response.status_code == 302
+    view = client.get(response.headers["Location"])
+    body = view.get_data(as_text=True)
+    assert "3 people will get this message" in body
+    assert "Salon değişti: Ayşe Öztürk" in body  # the first recipient's own sample
+    message_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    token = csrf_from(body)
+    test = client.post(f"/admin/messages/{message_id}/test", data={"csrf_token": token, "n": "1"})
+    assert test.status_code == 302
+    [eml] = (Path(app.instance_path) / "outbox").iterdir()
+    assert staff.email in eml.read_text(encoding="utf-8", errors="replace")
+    client.post(f"/admin/messages/{message_id}/send", data={"csrf_token": token})
+    state = client.get(f"/admin/messages/{message_id}/progress.json").get_json()
+    assert state == {"state": "done", "sent": 3, "failed": 0, "queued": 0, "total": 3}
+    again = client.post(f"/admin/messages/{message_id}/send", data={"csrf_token": token})
+    assert again.status_code == 302  # refused with a message, nothing sent twice
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MessageDelivery)) == 3
+
+
+def test_consent_on_sign_up_is_unchecked_and_the_personal_page_changes_it(client, people, app):
+    client.get("/?lang=en")
+    form = client.get("/register").get_data(as_text=True)
+    assert 'name="consent_announcements"' in form
+    assert 'name="consent_announcements" type="checkbox" value="y" checked' not in form
+    with app.app_context():
+        token = db.session.get(Registration, people.john.id).manage_token
+    edit = client.get(f"/r/{token}/edit").get_data(as_text=True)
+    from tests.registration.conftest import signup_fields
+
+    fields = {
+        k: v
+        for k, v in signup_fields(given_name="John", family_name="Smith", language="en").items()
+        if k not in ("email", "sessions", "category", "consent_data")
+    }
+    client.post(
+        f"/r/{token}/edit",
+        data={"csrf_token": csrf_from(edit), **fields, "consent_announcements": "y"},
+    )
+    with app.app_context():
+        assert db.session.get(Registration, people.john.id).consent_announcements_at is not None
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "Consent to announcements" in page
+
+
+def test_the_personal_page_lists_the_messages_received(mail_app, people, mailbox):
+    with mail_app.app_context():
+        message_id = draft(people, session_id=people.session.id, people="booked")
+        sending.start(message_id, staff_user_id=None)
+        token = db.session.get(Registration, people.john.id).manage_token
+    mailbox.wait_for(3)
+    page = mail_app.test_client().get(f"/r/{token}").get_data(as_text=True)
+    assert "Messages from the organisers" in page
+    assert "The room changed: John Smith" in page
