@@ -33,8 +33,15 @@ def _is_cjk_char(char: str) -> bool:
     return unicodedata.name(char, "").startswith(_FAMILY_FIRST_SCRIPTS)
 
 
+#: every character of those scripts lies at or above U+1100 (Hangul Jamo): a name written only
+#: below it (Latin, Turkish, Arabic, Cyrillic, Greek …) needs no look-up per character
+_FIRST_FAMILY_FIRST_CHAR = "\u1100"
+
+
 def is_cjk(text: str) -> bool:
     """Whether the text has Han, kana or hangul characters."""
+    if not text or max(text) < _FIRST_FAMILY_FIRST_CHAR:
+        return False  # the people search names hundreds of people a second: most names stop here
     return any(_is_cjk_char(char) for char in text)
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from maruf_reg import dates
+from maruf_reg import names
 from maruf_reg.names import display_name, name_parts, person_sort_key, sort_key, sorted_by
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,16 @@ def test_sorted_by_numbers_inside_names_as_numbers():
 )
 def test_names_are_written_in_the_order_of_their_script(given, family, written):
     assert display_name(given, family) == written
+
+
+def test_the_short_cut_for_names_below_hangul_jamo_skips_no_family_first_script():
+    """`is_cjk` answers "no" at once for a name written only below U+1100; no character there may
+    belong to a family-name-first script, and every one of those scripts must still be found."""
+    below = [chr(code) for code in range(0x1100) if not 0xD800 <= code <= 0xDFFF]
+    assert not any(names._is_cjk_char(char) for char in below)
+    assert not names.is_cjk("".join(below))
+    for char in ("\u1100", "ㄱ", "가", "あ", "ア", "ㇰ", "王", "\U00020000"):
+        assert names.is_cjk("Ayşe" + char), repr(char)
 
 
 def test_name_parts_are_in_reading_order_for_lines_on_a_badge():
