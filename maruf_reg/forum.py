@@ -74,7 +74,8 @@ def refuse_changes_to_frozen() -> None:
     """Before a request: a change (POST …) on a staff page of a frozen edition is refused (409)."""
     if request.method in ("GET", "HEAD", "OPTIONS") or not is_staff_page():
         return
-    # The scan API keeps its own answers (DESIGN.md); editions are managed on frozen forums too;
+    # The scan API is left to its own rules (checkin/scans.py; a door replays stored answers by
+    # uuid, README "Check-in"); editions are managed on frozen forums too;
     # a person's data is erased on request whatever the edition (their right, KVKK / GDPR).
     if request.path.startswith(("/api/", *EDITION_PATHS)) or request.path.endswith("/erase"):
         return

@@ -20,7 +20,8 @@ from maruf_reg.reports.certificates import Certificate
 from maruf_reg.reports.files import replacing
 
 #: Certificates per WeasyPrint document in a batch: a long document lays out ever slower
-#: (see /work/shared/notes/badge-speed.md), so batches are drawn in pieces and joined.
+#: (the time per page grows with the pages before it; bench/badges.py --phases shows it for
+#: badges), so batches are drawn in pieces and joined.
 CHUNK = 100
 
 
