@@ -36,8 +36,8 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -57,7 +57,7 @@ from maruf_reg.checkin.points import PointNotFound
 from maruf_reg.extensions import csrf, db, limiter
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
-from maruf_reg.models import CheckInPoint, Direction, Role
+from maruf_reg.models import CheckInPoint, Direction, Role, utcnow
 
 api = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
 csrf.exempt(api)
@@ -73,6 +73,15 @@ MAX_ID = 2**31 - 1
 
 class BadRequest(ValueError):
     """The request is malformed; the message is the JSON error."""
+
+
+class BadTime(BadRequest):
+    """A scan's time is unreadable or too far from the server's clock (`bad_time`)."""
+
+
+TIME_FORMAT = (
+    "'scanned_at' must be an ISO 8601 time with a time zone, e.g. 2019-10-01T09:12:03.123Z"
+)
 
 
 def _error(message: str, status: int = 400) -> tuple[Response, int]:
@@ -129,6 +138,7 @@ class ScanItem:
     direction: Direction
     offline: bool
     forced: bool
+    clock_skew: int | None = None
 
 
 def _field(item: dict[str, Any], name: str, kind: type, where: str, *, required: bool) -> Any:
@@ -165,10 +175,7 @@ def _scan_item(item: Any, where: str = "", *, offline_default: bool = False) -> 
     try:
         scanned_at = checkin_scans.parse_time(raw_time)
     except (ValueError, OverflowError) as error:
-        raise BadRequest(
-            f"{where}'scanned_at' must be an ISO 8601 time with a time zone, "
-            "e.g. 2019-10-01T09:12:03.123Z"
-        ) from error
+        raise BadTime(f"{where}{TIME_FORMAT}") from error
     device = _field(item, "device", str, where, required=False) or ""
     if len(device) > MAX_DEVICE or "\x00" in device:
         raise BadRequest(f"{where}'device' is longer than {MAX_DEVICE} characters")
@@ -199,20 +206,69 @@ def _process(item: ScanItem) -> checkin_scans.ScanResult:
         direction=item.direction,
         offline=item.offline,
         forced=item.forced,
+        clock_skew=item.clock_skew,
         **_actor(),
     )
+
+
+def _clock_skew(body: Any) -> int | None:
+    """The device's clock (`sent_at`, when it sent the request) minus the server's, in seconds."""
+    raw = body.get("sent_at") if isinstance(body, dict) else None
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise BadRequest("'sent_at' must be a string")
+    try:
+        sent_at = checkin_scans.parse_time(raw)
+    except (ValueError, OverflowError) as error:
+        raise BadRequest("'sent_at' must be an ISO 8601 time with a time zone") from error
+    return round((sent_at - utcnow()).total_seconds())
+
+
+def _on_server_time(item: ScanItem, skew: int | None) -> ScanItem:
+    """The scan's time by the server's clock (a device off by more than the tolerance is
+    corrected by its skew); BadTime when it is further from now than the settings allow."""
+    config = current_app.config
+    scanned_at = item.scanned_at
+    if skew is not None and abs(skew) > config["SCAN_CLOCK_TOLERANCE_SECONDS"]:
+        scanned_at -= timedelta(seconds=skew)
+    gap = (scanned_at - utcnow()).total_seconds()
+    if gap > config["SCAN_MAX_FUTURE_SECONDS"] or -gap > config["SCAN_MAX_PAST_SECONDS"]:
+        raise BadTime(
+            f"'scanned_at' {checkin_scans.iso_utc(item.scanned_at)} is too far from the "
+            f"server's time {checkin_scans.iso_utc(utcnow())}"
+        )
+    return replace(item, scanned_at=scanned_at, clock_skew=skew)
+
+
+def _item_error(error: Exception, code: str) -> str:
+    return json.dumps({"error": str(error), "code": code})
+
+
+def _skew_header(response: Response, skew: int | None) -> Response:
+    if skew is not None:
+        response.headers["X-Clock-Skew"] = str(skew)
+    return response
 
 
 @api.post("/scans")
 @role_required(*SCANNERS)
 def scan() -> Response | tuple[Response, int]:
     """Decide one scan: `{"token", "point", "uuid", "scanned_at", "device"}` → its outcome."""
-    item = _scan_item(_json_body(MAX_SCAN_BODY))
+    body = _json_body(MAX_SCAN_BODY)
+    item = _scan_item(body)
+    skew = _clock_skew(body)
+    try:
+        item = _on_server_time(item, skew)
+    except BadTime as error:
+        return jsonify({"error": str(error), "code": "bad_time", "clock_skew": skew}), 422
     try:
         result = _process(item)
     except checkin_scans.ExitsNotCounted as error:
         return _error(str(error))
-    return Response(result.body, mimetype="application/json")
+    except checkin_scans.UuidConflict as error:
+        return jsonify({"error": str(error), "code": "uuid_conflict"}), 409
+    return _skew_header(Response(result.body, mimetype="application/json"), skew)
 
 
 @api.post("/scans/batch")
@@ -222,7 +278,9 @@ def scan_batch() -> Response | tuple[Response, int]:
 
     The whole batch is checked first (a malformed item or an unknown point refuses it all, naming
     the item); then each scan is decided and stored on its own, so a retried batch is answered
-    from the stored answers.
+    from the stored answers. An item whose time is unreadable or too far from the server's is
+    answered `{"error", "code": "bad_time"}` and the others go on; so is a uuid sent before with
+    other content (`uuid_conflict`).
     """
     body = _json_body(MAX_BATCH_BODY)
     if not isinstance(body, dict):
@@ -232,19 +290,35 @@ def scan_batch() -> Response | tuple[Response, int]:
         raise BadRequest("missing field 'scans' (a list)")
     if len(scans) > MAX_BATCH_ITEMS:
         raise BadRequest(f"at most {MAX_BATCH_ITEMS} scans in one batch")
-    items = [_scan_item(raw, f"scans[{n}]: ", offline_default=True) for n, raw in enumerate(scans)]
-    wanted = {item.point for item in items}
+    skew = _clock_skew(body)
+    items = [_batch_item(raw, n, skew) for n, raw in enumerate(scans)]
+    wanted = {item.point for item in items if isinstance(item, ScanItem)}
     known = set(db.session.scalars(select(CheckInPoint.id).where(CheckInPoint.id.in_(wanted))))
     for n, item in enumerate(items):
-        if item.point not in known:
+        if isinstance(item, ScanItem) and item.point not in known:
             return _error(f"scans[{n}]: no check-in point {item.point}", 404)
-    answers: list[str] = []
-    for item in items:
-        try:
-            answers.append(_process(item).body)
-        except checkin_scans.ExitsNotCounted as error:
-            answers.append(json.dumps({"error": str(error)}))
-    return Response('{"results":[' + ",".join(answers) + "]}", mimetype="application/json")
+    answers = [item if isinstance(item, str) else _batch_answer(item) for item in items]
+    results = '{"results":[' + ",".join(answers) + "]"
+    if skew is not None:
+        results += f',"clock_skew":{skew}'
+    return _skew_header(Response(results + "}", mimetype="application/json"), skew)
+
+
+def _batch_item(raw: Any, n: int, skew: int | None) -> ScanItem | str:
+    """One item of a batch, checked, on the server's time; a bad time is its answer already."""
+    try:
+        return _on_server_time(_scan_item(raw, f"scans[{n}]: ", offline_default=True), skew)
+    except BadTime as error:
+        return _item_error(error, "bad_time")
+
+
+def _batch_answer(item: ScanItem) -> str:
+    try:
+        return _process(item).body
+    except checkin_scans.ExitsNotCounted as error:
+        return json.dumps({"error": str(error)})
+    except checkin_scans.UuidConflict as error:
+        return _item_error(error, "uuid_conflict")
 
 
 @api.get("/points")
@@ -258,8 +332,11 @@ def point_list() -> Response:
 
 @api.get("/points/<int:point_id>/bundle")
 @role_required(*SCANNERS)
-def point_bundle(point_id: int) -> Response:
-    """Everything an offline scanner needs for one point (gzip when the client takes it)."""
+def point_bundle(point_id: int) -> Response | tuple[Response, int]:
+    """Everything an offline scanner needs for one point (gzip when the client takes it); an
+    inactive point has none (409)."""
+    if not checkin_points.rules(point_id).active:
+        return _error(f"check-in point {point_id} is switched off", 409)
     body = json.dumps(checkin_bundle.bundle(point_id), ensure_ascii=False, separators=(",", ":"))
     data = body.encode()
     response = Response(mimetype="application/json")
