@@ -217,6 +217,29 @@ class PointFields:
     categories: Sequence[str]
     counts_exit: bool
     active: bool = True
+    #: a session door's window minutes and full-room policy (None: the settings)
+    opens_minutes: int | None = None
+    closes_minutes: int | None = None
+    full_policy: FullPolicy | None = None
+
+
+MAX_WINDOW_MINUTES = 24 * 60
+
+
+def _door_values(fields: PointFields) -> dict[str, Any]:
+    """A session door's window and full-room policy (other points keep none)."""
+    for name in ("opens_minutes", "closes_minutes"):
+        minutes = getattr(fields, name)
+        if minutes is not None and not 0 <= minutes <= MAX_WINDOW_MINUTES:
+            raise PointFormError(
+                N_("Minutes from 0 to %(most)s."), field=name, most=MAX_WINDOW_MINUTES
+            )
+    session = fields.kind == PointKind.SESSION
+    return {
+        "opens_minutes": fields.opens_minutes if session else None,
+        "closes_minutes": fields.closes_minutes if session else None,
+        "full_policy": fields.full_policy if session else None,
+    }
 
 
 def _check(forum_id: int, fields: PointFields) -> dict[str, Any]:
@@ -245,6 +268,7 @@ def _check(forum_id: int, fields: PointFields) -> dict[str, Any]:
         "categories": [c.value for c in Category if c.value in set(fields.categories)],
         "counts_exit": bool(fields.counts_exit),
         "active": bool(fields.active),
+        **_door_values(fields),
     }
 
 

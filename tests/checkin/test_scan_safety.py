@@ -96,7 +96,9 @@ def test_a_single_scan_at_an_odd_time_is_a_clear_4xx(app, scan, forum, door, ali
     assert _stored(app) == []
 
 
-def test_a_scan_from_yesterday_or_from_the_coming_hour_is_refused(app, scan, forum, door, ali, badge):
+def test_a_scan_from_yesterday_or_from_the_coming_hour_is_refused(
+    app, scan, forum, door, ali, badge
+):
     token = badge(forum, ali)
     assert scan(token, door, scanned_at=minutes_ago(25 * 60)).status_code == 422
     assert scan(token, door, scanned_at=minutes_ago(-15)).status_code == 422
