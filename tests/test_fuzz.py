@@ -307,6 +307,7 @@ OUTCOMES = {
     "exited",
     "not_now",
     "room_full",
+    "point_inactive",
 }
 
 

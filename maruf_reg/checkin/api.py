@@ -10,23 +10,41 @@ an unknown point 404; every scan outcome is a 200.
 POST /api/v1/scans — `{"token", "point", "uuid", "scanned_at", "device"}`; `device` may be left out.
 Optional fields: `"direction": "in"|"out"` (out only at points that count exits, else 400),
 `"offline": true` (scanned on an offline device: judged as of `scanned_at`), `"forced": true` (the
-device let the person in already: stored as admitted, flagged, even when the rules refuse).
+device let the person in already, or staff "admit anyway": stored as admitted, flagged and audited,
+even when the rules refuse — never at a switched-off point), `"sent_at"` (the device's clock as it
+sends: the server answers `X-Clock-Skew: <device minus server, seconds>`, stores it with the scan,
+and, when the device is off by more than SCAN_CLOCK_TOLERANCE_SECONDS, files the scan at
+`scanned_at` less the skew).
+A `scanned_at` (after that correction) more than SCAN_MAX_PAST_SECONDS before or
+SCAN_MAX_FUTURE_SECONDS after the server's time: 422 `{"outcome": "bad_time", "error", "code":
+"bad_time"}`, nothing stored. A uuid already stored with other content (token, point or direction):
+409 `{"outcome": "uuid_conflict", "error", "code": "uuid_conflict"}`, logged; with the same
+content, the stored answer.
 Answer: `{"outcome", "person", "previous", "reason", "forced"}` — `person` is
 `{"id" (the registration id, as badge tokens carry it), "given_name", "family_name", "name",
 "category", "organisation", "country"}` or null; `reason` a code or null: `unreadable`,
 `bad_signature` (invalid); `no_registration` (unknown); `cancelled`, `not_confirmed`, `replaced`
-(revoked); `category`, `no_seat` (not_allowed); on a forced admission, what the rules would have said
-(`already_in` or one of the above). Outcome `exited` answers an exit.
+(revoked); `category`, `no_seat` (not_allowed); `room_full` (admitted at a full room whose point
+warns); on a forced admission, what the rules would have said (`already_in`, `not_now`,
+`room_full` or one of the above). Outcome `exited` answers an exit. Outcomes added compatibly (a
+client that does not know one admits nobody): `not_now` (a session's door outside its window; the
+answer adds `"session": {"starts_at", "ends_at", "opens_at", "closes_at"}`), `room_full` (the
+answer adds `"room": {"inside", "capacity"}`), `point_inactive` (the point is switched off).
 
-POST /api/v1/scans/batch — `{"scans": [...]}` (at most 1000; items default to `"offline": true`) →
-`{"results": [...]}`, each the answer a single POST gives (byte for byte the stored one).
+POST /api/v1/scans/batch — `{"scans": [...], "sent_at"}` (at most 1000; items default to
+`"offline": true`) → `{"results": [...], "clock_skew"}`, each the answer a single POST gives (byte
+for byte the stored one); an item with an unreadable or out-of-range time, or a reused uuid, is
+answered `{"outcome": "bad_time"|"uuid_conflict", "error", "code"}` in its place and the others go
+on. `clock_skew` only when `sent_at` was sent.
 
 GET /api/v1/points/<id>/bundle — `{"point", "public_key" (hex of the raw 32-byte Ed25519 key),
 "revoked": [{"id", "serial"}] (registration `id` admits only badge `serial`; null: none — cancelled
 or not confirmed; a registration not listed admits serial 1 only), "people": [{"id", "name",
 "category", "organisation"}] (confirmed registrations), "allowed": [ids] or null (a session that
 needs booking: who has a seat or speaks), "inside": [ids] (inside in the point's scope now),
-"forum": {"id", "timezone"}, "generated_at", "day"}`; gzip when the client accepts it.
+"forum": {"id", "timezone"}, "generated_at", "day", "window": {"starts_at", "ends_at", "opens_at",
+"closes_at"} or null (a session's door), "room": {"capacity", "policy": "refuse"|"warn"} or null (a
+session's door that counts exits)}`; gzip when the client accepts it. A switched-off point: 409.
 
 GET /api/v1/points/<id>/counts — `{"point", "admitted_today", "inside_now", "last_scans"}`;
 GET /api/v1/counts — the same for every active point; GET /api/v1/people?q= — `{"people": [...]}`.
@@ -242,7 +260,8 @@ def _on_server_time(item: ScanItem, skew: int | None) -> ScanItem:
 
 
 def _item_error(error: Exception, code: str) -> str:
-    return json.dumps({"error": str(error), "code": code})
+    """A refused item: `outcome` too, so that a scanner that reads only the outcome admits nobody."""
+    return json.dumps({"outcome": code, "error": str(error), "code": code})
 
 
 def _skew_header(response: Response, skew: int | None) -> Response:
@@ -261,13 +280,17 @@ def scan() -> Response | tuple[Response, int]:
     try:
         item = _on_server_time(item, skew)
     except BadTime as error:
-        return jsonify({"error": str(error), "code": "bad_time", "clock_skew": skew}), 422
+        return jsonify(
+            {"outcome": "bad_time", "error": str(error), "code": "bad_time", "clock_skew": skew}
+        ), 422
     try:
         result = _process(item)
     except checkin_scans.ExitsNotCounted as error:
         return _error(str(error))
     except checkin_scans.UuidConflict as error:
-        return jsonify({"error": str(error), "code": "uuid_conflict"}), 409
+        return jsonify(
+            {"outcome": "uuid_conflict", "error": str(error), "code": "uuid_conflict"}
+        ), 409
     return _skew_header(Response(result.body, mimetype="application/json"), skew)
 
 

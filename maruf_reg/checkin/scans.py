@@ -14,7 +14,7 @@ A session's door also has a window and, when it counts exits, a room that can be
 (`maruf_reg/checkin/door_rules.py`): outside the window the answer is `not_now` (with the
 session's times), in a full room `room_full` or an admission with that warning (the point's
 policy). Staff may "admit anyway": `forced` then records a forced admission (audited). An
-inactive point refuses every scan (`not_allowed`, reason `point_inactive`), forced or not.
+inactive point refuses every scan (`point_inactive`), forced or not.
 
 Every processed scan is stored with its client uuid, a digest of its content (token, point,
 direction) and the exact JSON answer given; a uuid seen again with the same content returns that
@@ -79,7 +79,6 @@ REASON_REPLACED = "replaced"
 REASON_CATEGORY = "category"
 REASON_NO_SEAT = "no_seat"
 REASON_ALREADY_IN = "already_in"
-REASON_POINT_INACTIVE = "point_inactive"
 REASON_ROOM_FULL = door_rules.REASON_ROOM_FULL
 
 log = logging.getLogger(__name__)
@@ -226,7 +225,7 @@ def _judge(
     """The rules, in order: point inactive, revoked, exit, category, window, seat, already in,
     room full."""
     if not point.active:
-        return _Verdict(Outcome.NOT_ALLOWED, REASON_POINT_INACTIVE)
+        return _Verdict(Outcome.POINT_INACTIVE)
     outcome, reason = _judge_person(point, holder, serial=serial, direction=direction)
     if outcome is not None:
         return _Verdict(outcome, reason)
@@ -321,7 +320,7 @@ def process_scan(
             forced
             and holder is not None
             and verdict.outcome not in (Outcome.ADMITTED, Outcome.EXITED)
-            and verdict.reason != REASON_POINT_INACTIVE
+            and verdict.outcome != Outcome.POINT_INACTIVE
         )
         if was_forced:
             # The device let the person in already, or staff admit anyway: record what

@@ -173,6 +173,7 @@ def scanner(point_id: int) -> Response:
         "admit_anyway": _("Admit anyway"),
         "admitted_anyway": _("Admitted anyway: recorded as an exception."),
         "reason_room_full": _("The room is full."),
+        "point_inactive": _("SWITCHED OFF"),
         "reason_point_inactive": _("This check-in point is switched off."),
         "clock_off": _("clock %(n)s min off"),
         "set_aside": _("%(n)s set aside (time or id refused)"),

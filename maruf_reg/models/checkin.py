@@ -38,6 +38,8 @@ class Outcome(enum.StrEnum):
     NOT_NOW = "not_now"
     #: a session's door whose room is full (admitted minus exited ≥ capacity) and refuses then
     ROOM_FULL = "room_full"
+    #: a point switched off by the organisers: it admits nobody
+    POINT_INACTIVE = "point_inactive"
 
 
 class FullPolicy(enum.StrEnum):

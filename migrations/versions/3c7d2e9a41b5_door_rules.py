@@ -1,5 +1,5 @@
 """The door's rules: session windows and full rooms per point, a scan's clock skew and fingerprint,
-the outcomes NOT NOW and ROOM FULL
+the outcomes NOT NOW, ROOM FULL and POINT INACTIVE
 
 Revision ID: 3c7d2e9a41b5
 Revises: e677115ecca5
@@ -17,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 OLD_OUTCOMES = ('admitted', 'already_in', 'not_allowed', 'revoked', 'unknown', 'invalid', 'exited')
-NEW_OUTCOMES = OLD_OUTCOMES + ('not_now', 'room_full')
+NEW_OUTCOMES = OLD_OUTCOMES + ('not_now', 'room_full', 'point_inactive')
 
 
 def _outcome(values):
@@ -37,7 +37,7 @@ def upgrade():
 
 
 def downgrade():
-    op.execute("DELETE FROM scans WHERE outcome IN ('not_now', 'room_full')")
+    op.execute("DELETE FROM scans WHERE outcome IN ('not_now', 'room_full', 'point_inactive')")
     with op.batch_alter_table('scans', schema=None) as batch_op:
         batch_op.alter_column('outcome', existing_type=_outcome(NEW_OUTCOMES), type_=_outcome(OLD_OUTCOMES), existing_nullable=False)
         batch_op.drop_column('fingerprint')

@@ -69,13 +69,13 @@ def test_a_switched_off_point_refuses_scans_batches_and_its_bundle(
         db.session.commit()
     token = badge(forum, ali)
     single = scan(token, door).get_json()
-    assert (single["outcome"], single["reason"]) == ("not_allowed", "point_inactive")
+    assert (single["outcome"], single["reason"]) == ("point_inactive", None)
     # Not even "admit anyway" opens a switched-off door.
     forced = scan(token, door, forced=True).get_json()
-    assert (forced["outcome"], forced["forced"]) == ("not_allowed", False)
+    assert (forced["outcome"], forced["forced"]) == ("point_inactive", False)
     synced = post_batch([_item(token, door)]).get_json()["results"]
-    assert [a["outcome"] for a in synced] == ["not_allowed"]
-    assert all(o == Outcome.NOT_ALLOWED for _u, o, _t, _s in _stored(app))
+    assert [a["outcome"] for a in synced] == ["point_inactive"]
+    assert [o for _u, o, _t, _s in _stored(app)] == [Outcome.POINT_INACTIVE] * 3
     bundle = client.get(
         f"/api/v1/points/{door.id}/bundle", headers={"Authorization": f"Bearer {door_token}"}
     )
@@ -118,6 +118,7 @@ def test_odd_times_in_a_batch_are_answered_per_item_and_the_rest_is_stored(
     assert response.status_code == 200
     results = response.get_json()["results"]
     assert [r.get("code") for r in results] == [None, *["bad_time"] * 4, None]
+    assert [r["outcome"] for r in results[1:-1]] == ["bad_time"] * 4  # old scanners: not admitted
     assert [results[0]["outcome"], results[-1]["outcome"]] == ["admitted", "admitted"]
     assert [row.uuid for row in _stored(app)] == [items[0]["uuid"], items[-1]["uuid"]]
     # Sent again (the scanner retrying), the same answers: nothing sticks.

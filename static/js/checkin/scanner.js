@@ -118,6 +118,7 @@ function showResult(answer, decidedOffline) {
     lines.push(fill(T.session_times, { start: timeLabel(times.starts_at), end: timeLabel(times.ends_at), opens: timeLabel(times.opens_at) }));
   }
   if (answer.room) lines.push(fill(T.room_count, answer.room));
+  if (outcome === "point_inactive") lines.push(T.reason_point_inactive);
   if (answer.forced) lines.push(["not_now", "room_full"].includes(answer.reason) ? T.admitted_anyway : T.forced);
   else if (answer.reason && T[`reason_${answer.reason}`]) lines.push(T[`reason_${answer.reason}`]);
   $("result-anyway").hidden = !["not_now", "room_full"].includes(outcome);
