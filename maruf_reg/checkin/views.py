@@ -272,6 +272,9 @@ def _outcome_label(outcome: Outcome) -> str:
         Outcome.NOT_ALLOWED: _("not allowed at this point"),
         Outcome.REVOKED: _("the registration is cancelled or not confirmed"),
         Outcome.UNKNOWN: _("no such registration"),
+        Outcome.NOT_NOW: _("the session's door is not open now"),
+        Outcome.ROOM_FULL: _("the room is full"),
+        Outcome.POINT_INACTIVE: _("the point is switched off"),
     }
     return str(labels.get(outcome, outcome.value))
 
