@@ -254,6 +254,7 @@ def prepare(env: dict[str, str], database_url: str, first: int) -> dict[str, Any
         )
         db.session.add(session_door)
         db.session.commit()
+        point_ids = {"point": entrance.id, "session_point": session_door.id}
         rows = db.session.execute(
             select(Registration.id, Registration.badge_serial, Registration.category)
             .where(Registration.status == "confirmed")
@@ -277,8 +278,7 @@ def prepare(env: dict[str, str], database_url: str, first: int) -> dict[str, Any
     return {
         "door": door,
         "desk": desk,
-        "point": entrance.id,
-        "session_point": session_door.id,
+        **point_ids,
         "badges": badges,
         "names": family + given,
     }

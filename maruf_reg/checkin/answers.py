@@ -17,6 +17,32 @@ from maruf_reg.checkin.door_rules import Window
 from maruf_reg.models import Category, Direction, Outcome, RegistrationStatus
 from maruf_reg.names import display_name
 
+# Why a scan was refused (or what a forced admission overrode): stable codes the scanner page
+# translates; the stored answer is replayed byte for byte, so it cannot carry translated text.
+REASON_UNREADABLE = "unreadable"
+REASON_BAD_SIGNATURE = "bad_signature"
+REASON_NO_REGISTRATION = "no_registration"
+REASON_CANCELLED = "cancelled"
+REASON_NOT_CONFIRMED = "not_confirmed"
+REASON_REPLACED = "replaced"
+REASON_CATEGORY = "category"
+REASON_NO_SEAT = "no_seat"
+REASON_ALREADY_IN = "already_in"
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What the scanner is told: the outcome and the exact JSON answer (stored, replayable)."""
+
+    outcome: Outcome
+    body: str
+    replayed: bool = False
+
+    @property
+    def data(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.body)
+        return value
+
 
 @dataclass(frozen=True)
 class Holder:

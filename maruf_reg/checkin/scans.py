@@ -40,7 +40,16 @@ from sqlalchemy.exc import IntegrityError
 from maruf_reg import audit, badge_tokens
 from maruf_reg.checkin import door_rules, presence
 from maruf_reg.checkin.answers import (
+    REASON_BAD_SIGNATURE,
+    REASON_CANCELLED,
+    REASON_CATEGORY,
+    REASON_NO_REGISTRATION,
+    REASON_NO_SEAT,
+    REASON_NOT_CONFIRMED,
+    REASON_REPLACED,
+    REASON_UNREADABLE,
     Holder,
+    ScanResult,
     answer,
     canonical_uuid,
     fingerprint,
@@ -49,7 +58,7 @@ from maruf_reg.checkin.answers import (
     window_json,
 )
 from maruf_reg.checkin.points import CheckinError, PointRules, rules
-from maruf_reg.database import write_intent
+from maruf_reg.database import reading, write_intent
 from maruf_reg.errors import N_
 from maruf_reg.extensions import db
 from maruf_reg.models import (
@@ -68,19 +77,6 @@ from maruf_reg.models import (
 
 __all__ = ["ScanResult", "canonical_uuid", "iso_utc", "parse_time", "process_scan"]
 
-# Why a scan was refused (or what a forced admission overrode): stable codes the scanner page
-# translates; the stored answer is replayed byte for byte, so it cannot carry translated text.
-REASON_UNREADABLE = "unreadable"
-REASON_BAD_SIGNATURE = "bad_signature"
-REASON_NO_REGISTRATION = "no_registration"
-REASON_CANCELLED = "cancelled"
-REASON_NOT_CONFIRMED = "not_confirmed"
-REASON_REPLACED = "replaced"
-REASON_CATEGORY = "category"
-REASON_NO_SEAT = "no_seat"
-REASON_ALREADY_IN = "already_in"
-REASON_ROOM_FULL = door_rules.REASON_ROOM_FULL
-
 log = logging.getLogger(__name__)
 
 
@@ -90,20 +86,6 @@ class ExitsNotCounted(CheckinError):
 
 class UuidConflict(CheckinError):
     """A uuid already stored with other content (another badge, point or direction)."""
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    """What the scanner is told: the outcome and the exact JSON answer (stored, replayable)."""
-
-    outcome: Outcome
-    body: str
-    replayed: bool = False
-
-    @property
-    def data(self) -> dict[str, Any]:
-        value: dict[str, Any] = json.loads(self.body)
-        return value
 
 
 # --- the scan ----------------------------------------------------------------------------------
@@ -221,6 +203,7 @@ def _judge(
     direction: Direction,
     scanned_at: datetime,
     offline: bool,
+    inside: int | None,
 ) -> _Verdict:
     """The rules, in order: point inactive, revoked, exit, category, window, seat, already in,
     room full."""
@@ -239,9 +222,7 @@ def _judge(
     )
     if counting is not None:
         return _Verdict(Outcome.ALREADY_IN, previous=_previous(counting))
-    if point.room is not None:
-        # One indexed query, only at doors with a capacity rule (presence.py counts).
-        inside = presence.inside_count(point.session_points, until=scanned_at if offline else None)
+    if point.room is not None and inside is not None:
         full = door_rules.room_outcome(point.room, inside)
         if full is not None:
             room = {"inside": inside, "capacity": point.room.capacity}
@@ -299,6 +280,7 @@ def process_scan(
             reason = REASON_BAD_SIGNATURE if str(error) == "bad signature" else REASON_UNREADABLE
         else:
             registration_id, serial = claims.registration_id, claims.serial
+    inside = _people_inside(point, direction, scanned_at if offline else None)
     # The decision runs in a transaction that holds the write lock (SQLite) or the registration's
     # row lock (PostgreSQL) until the scan is stored.
     with write_intent():
@@ -315,6 +297,7 @@ def process_scan(
                 direction=direction,
                 scanned_at=scanned_at,
                 offline=offline,
+                inside=inside,
             )
         was_forced = (
             forced
@@ -364,6 +347,17 @@ def process_scan(
                 raise
             return ScanResult(Outcome(json.loads(stored)["outcome"]), stored, replayed=True)
     return ScanResult(verdict.outcome, body)
+
+
+def _people_inside(point: PointRules, direction: Direction, until: datetime | None) -> int | None:
+    """How many are in the room of a door with a capacity rule (None elsewhere): one indexed query,
+    read before the decision's lock so that it never lengthens SQLite's queue of writers. Two
+    doors admitting at the same instant may so let one person more in than the capacity (on
+    PostgreSQL, whose lock is per registration, that was so anyway)."""
+    if point.room is None or direction == Direction.OUT or not point.active:
+        return None
+    with reading():
+        return presence.inside_count(point.session_points, until=until)
 
 
 def _audit_forced(
