@@ -212,8 +212,7 @@ def _judge(
     outcome, reason = _judge_person(point, holder, serial=serial, direction=direction)
     if outcome is not None:
         return _Verdict(outcome, reason)
-    if door_rules.window_outcome(point.window, scanned_at) is not None:
-        assert point.window is not None
+    if point.window is not None and door_rules.window_outcome(point.window, scanned_at):
         return _Verdict(Outcome.NOT_NOW, extra={"session": window_json(point.window)})
     if point.session_id is not None and point.needs_booking and not _has_place(point, holder):
         return _Verdict(Outcome.NOT_ALLOWED, REASON_NO_SEAT)

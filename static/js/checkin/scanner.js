@@ -283,8 +283,8 @@ async function localAnswer(item) {
   // The same rules in the same order as maruf_reg/checkin/scans.py (_judge).
   const categories = bundle.data.point.categories;
   if (categories.length && !categories.includes(who.category)) return answer("not_allowed", "category");
-  const window = bundle.data.window || null;
-  if (windowOutcome(window, item.scanned_at)) return { ...answer("not_now"), session: window };
+  const doorWindow = bundle.data.window || null;
+  if (windowOutcome(doorWindow, item.scanned_at)) return { ...answer("not_now"), session: doorWindow };
   if (bundle.allowed && !bundle.allowed.has(claims.id)) return answer("not_allowed", "no_seat");
   const inside = await insideHere();
   if (inside.has(claims.id)) {
