@@ -113,3 +113,17 @@ LOG_FORMAT = "text"
 # Organisers' messages: how many mails per minute a message is sent at unless its form says
 # otherwise (0: as fast as the mail server takes them).
 MESSAGE_RATE = 600
+# Check-in. A scan whose time is further than this from the server's clock is refused (`bad_time`):
+# offline devices sync within a day; a device's clock may run a few minutes ahead.
+SCAN_MAX_PAST_SECONDS = 24 * 3600
+SCAN_MAX_FUTURE_SECONDS = 10 * 60
+# A device that sends its clock (`sent_at`) and is off by more than this has its scan times
+# corrected by the difference (a tablet a day fast files its scans on the right day).
+SCAN_CLOCK_TOLERANCE_SECONDS = 60
+# A session's door opens this many minutes before the session starts and closes this many minutes
+# after it ends (each point may say otherwise); outside, badges get NOT NOW.
+SESSION_DOOR_OPENS_MINUTES = 30
+SESSION_DOOR_CLOSES_MINUTES = 0
+# A session's door that counts exits, when the room is full: "refuse" (ROOM FULL) or "warn"
+# (admitted, with a warning); each point may say otherwise.
+SESSION_DOOR_FULL_POLICY = "refuse"

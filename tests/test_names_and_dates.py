@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from maruf_reg import dates
-from maruf_reg import names
+from maruf_reg import dates, names
 from maruf_reg.names import display_name, name_parts, person_sort_key, sort_key, sorted_by
 
 ROOT = Path(__file__).resolve().parent.parent

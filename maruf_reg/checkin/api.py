@@ -10,23 +10,41 @@ an unknown point 404; every scan outcome is a 200.
 POST /api/v1/scans — `{"token", "point", "uuid", "scanned_at", "device"}`; `device` may be left out.
 Optional fields: `"direction": "in"|"out"` (out only at points that count exits, else 400),
 `"offline": true` (scanned on an offline device: judged as of `scanned_at`), `"forced": true` (the
-device let the person in already: stored as admitted, flagged, even when the rules refuse).
+device let the person in already, or staff "admit anyway": stored as admitted, flagged and audited,
+even when the rules refuse — never at a switched-off point), `"sent_at"` (the device's clock as it
+sends: the server answers `X-Clock-Skew: <device minus server, seconds>`, stores it with the scan,
+and, when the device is off by more than SCAN_CLOCK_TOLERANCE_SECONDS, files the scan at
+`scanned_at` less the skew).
+A `scanned_at` (after that correction) more than SCAN_MAX_PAST_SECONDS before or
+SCAN_MAX_FUTURE_SECONDS after the server's time: 422 `{"outcome": "bad_time", "error", "code":
+"bad_time"}`, nothing stored. A uuid already stored with other content (token, point or direction):
+409 `{"outcome": "uuid_conflict", "error", "code": "uuid_conflict"}`, logged; with the same
+content, the stored answer.
 Answer: `{"outcome", "person", "previous", "reason", "forced"}` — `person` is
 `{"id" (the registration id, as badge tokens carry it), "given_name", "family_name", "name",
 "category", "organisation", "country"}` or null; `reason` a code or null: `unreadable`,
 `bad_signature` (invalid); `no_registration` (unknown); `cancelled`, `not_confirmed`, `replaced`
-(revoked); `category`, `no_seat` (not_allowed); on a forced admission, what the rules would have said
-(`already_in` or one of the above). Outcome `exited` answers an exit.
+(revoked); `category`, `no_seat` (not_allowed); `room_full` (admitted at a full room whose point
+warns); on a forced admission, what the rules would have said (`already_in`, `not_now`,
+`room_full` or one of the above). Outcome `exited` answers an exit. Outcomes added compatibly (a
+client that does not know one admits nobody): `not_now` (a session's door outside its window; the
+answer adds `"session": {"starts_at", "ends_at", "opens_at", "closes_at"}`), `room_full` (the
+answer adds `"room": {"inside", "capacity"}`), `point_inactive` (the point is switched off).
 
-POST /api/v1/scans/batch — `{"scans": [...]}` (at most 1000; items default to `"offline": true`) →
-`{"results": [...]}`, each the answer a single POST gives (byte for byte the stored one).
+POST /api/v1/scans/batch — `{"scans": [...], "sent_at"}` (at most 1000; items default to
+`"offline": true`) → `{"results": [...], "clock_skew"}`, each the answer a single POST gives (byte
+for byte the stored one); an item with an unreadable or out-of-range time, or a reused uuid, is
+answered `{"outcome": "bad_time"|"uuid_conflict", "error", "code"}` in its place and the others go
+on. `clock_skew` only when `sent_at` was sent.
 
 GET /api/v1/points/<id>/bundle — `{"point", "public_key" (hex of the raw 32-byte Ed25519 key),
 "revoked": [{"id", "serial"}] (registration `id` admits only badge `serial`; null: none — cancelled
 or not confirmed; a registration not listed admits serial 1 only), "people": [{"id", "name",
 "category", "organisation"}] (confirmed registrations), "allowed": [ids] or null (a session that
 needs booking: who has a seat or speaks), "inside": [ids] (inside in the point's scope now),
-"forum": {"id", "timezone"}, "generated_at", "day"}`; gzip when the client accepts it.
+"forum": {"id", "timezone"}, "generated_at", "day", "window": {"starts_at", "ends_at", "opens_at",
+"closes_at"} or null (a session's door), "room": {"capacity", "policy": "refuse"|"warn"} or null (a
+session's door that counts exits)}`; gzip when the client accepts it. A switched-off point: 409.
 
 GET /api/v1/points/<id>/counts — `{"point", "admitted_today", "inside_now", "last_scans"}`;
 GET /api/v1/counts — the same for every active point; GET /api/v1/people?q= — `{"people": [...]}`.
@@ -36,8 +54,8 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -57,7 +75,7 @@ from maruf_reg.checkin.points import PointNotFound
 from maruf_reg.extensions import csrf, db, limiter
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
-from maruf_reg.models import CheckInPoint, Direction, Role
+from maruf_reg.models import CheckInPoint, Direction, Role, utcnow
 
 api = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
 csrf.exempt(api)
@@ -73,6 +91,15 @@ MAX_ID = 2**31 - 1
 
 class BadRequest(ValueError):
     """The request is malformed; the message is the JSON error."""
+
+
+class BadTime(BadRequest):
+    """A scan's time is unreadable or too far from the server's clock (`bad_time`)."""
+
+
+TIME_FORMAT = (
+    "'scanned_at' must be an ISO 8601 time with a time zone, e.g. 2019-10-01T09:12:03.123Z"
+)
 
 
 def _error(message: str, status: int = 400) -> tuple[Response, int]:
@@ -129,6 +156,7 @@ class ScanItem:
     direction: Direction
     offline: bool
     forced: bool
+    clock_skew: int | None = None
 
 
 def _field(item: dict[str, Any], name: str, kind: type, where: str, *, required: bool) -> Any:
@@ -165,10 +193,7 @@ def _scan_item(item: Any, where: str = "", *, offline_default: bool = False) -> 
     try:
         scanned_at = checkin_scans.parse_time(raw_time)
     except (ValueError, OverflowError) as error:
-        raise BadRequest(
-            f"{where}'scanned_at' must be an ISO 8601 time with a time zone, "
-            "e.g. 2019-10-01T09:12:03.123Z"
-        ) from error
+        raise BadTime(f"{where}{TIME_FORMAT}") from error
     device = _field(item, "device", str, where, required=False) or ""
     if len(device) > MAX_DEVICE or "\x00" in device:
         raise BadRequest(f"{where}'device' is longer than {MAX_DEVICE} characters")
@@ -199,20 +224,74 @@ def _process(item: ScanItem) -> checkin_scans.ScanResult:
         direction=item.direction,
         offline=item.offline,
         forced=item.forced,
+        clock_skew=item.clock_skew,
         **_actor(),
     )
+
+
+def _clock_skew(body: Any) -> int | None:
+    """The device's clock (`sent_at`, when it sent the request) minus the server's, in seconds."""
+    raw = body.get("sent_at") if isinstance(body, dict) else None
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise BadRequest("'sent_at' must be a string")
+    try:
+        sent_at = checkin_scans.parse_time(raw)
+    except (ValueError, OverflowError) as error:
+        raise BadRequest("'sent_at' must be an ISO 8601 time with a time zone") from error
+    return round((sent_at - utcnow()).total_seconds())
+
+
+def _on_server_time(item: ScanItem, skew: int | None) -> ScanItem:
+    """The scan's time by the server's clock (a device off by more than the tolerance is
+    corrected by its skew); BadTime when it is further from now than the settings allow."""
+    config = current_app.config
+    scanned_at = item.scanned_at
+    if skew is not None and abs(skew) > config["SCAN_CLOCK_TOLERANCE_SECONDS"]:
+        scanned_at -= timedelta(seconds=skew)
+    gap = (scanned_at - utcnow()).total_seconds()
+    if gap > config["SCAN_MAX_FUTURE_SECONDS"] or -gap > config["SCAN_MAX_PAST_SECONDS"]:
+        raise BadTime(
+            f"'scanned_at' {checkin_scans.iso_utc(item.scanned_at)} is too far from the "
+            f"server's time {checkin_scans.iso_utc(utcnow())}"
+        )
+    return replace(item, scanned_at=scanned_at, clock_skew=skew)
+
+
+def _item_error(error: Exception, code: str) -> str:
+    """A refused item: `outcome` too, so that a scanner that reads only the outcome admits nobody."""
+    return json.dumps({"outcome": code, "error": str(error), "code": code})
+
+
+def _skew_header(response: Response, skew: int | None) -> Response:
+    if skew is not None:
+        response.headers["X-Clock-Skew"] = str(skew)
+    return response
 
 
 @api.post("/scans")
 @role_required(*SCANNERS)
 def scan() -> Response | tuple[Response, int]:
     """Decide one scan: `{"token", "point", "uuid", "scanned_at", "device"}` → its outcome."""
-    item = _scan_item(_json_body(MAX_SCAN_BODY))
+    body = _json_body(MAX_SCAN_BODY)
+    item = _scan_item(body)
+    skew = _clock_skew(body)
+    try:
+        item = _on_server_time(item, skew)
+    except BadTime as error:
+        return jsonify(
+            {"outcome": "bad_time", "error": str(error), "code": "bad_time", "clock_skew": skew}
+        ), 422
     try:
         result = _process(item)
     except checkin_scans.ExitsNotCounted as error:
         return _error(str(error))
-    return Response(result.body, mimetype="application/json")
+    except checkin_scans.UuidConflict as error:
+        return jsonify(
+            {"outcome": "uuid_conflict", "error": str(error), "code": "uuid_conflict"}
+        ), 409
+    return _skew_header(Response(result.body, mimetype="application/json"), skew)
 
 
 @api.post("/scans/batch")
@@ -222,7 +301,9 @@ def scan_batch() -> Response | tuple[Response, int]:
 
     The whole batch is checked first (a malformed item or an unknown point refuses it all, naming
     the item); then each scan is decided and stored on its own, so a retried batch is answered
-    from the stored answers.
+    from the stored answers. An item whose time is unreadable or too far from the server's is
+    answered `{"error", "code": "bad_time"}` and the others go on; so is a uuid sent before with
+    other content (`uuid_conflict`).
     """
     body = _json_body(MAX_BATCH_BODY)
     if not isinstance(body, dict):
@@ -232,19 +313,35 @@ def scan_batch() -> Response | tuple[Response, int]:
         raise BadRequest("missing field 'scans' (a list)")
     if len(scans) > MAX_BATCH_ITEMS:
         raise BadRequest(f"at most {MAX_BATCH_ITEMS} scans in one batch")
-    items = [_scan_item(raw, f"scans[{n}]: ", offline_default=True) for n, raw in enumerate(scans)]
-    wanted = {item.point for item in items}
+    skew = _clock_skew(body)
+    items = [_batch_item(raw, n, skew) for n, raw in enumerate(scans)]
+    wanted = {item.point for item in items if isinstance(item, ScanItem)}
     known = set(db.session.scalars(select(CheckInPoint.id).where(CheckInPoint.id.in_(wanted))))
     for n, item in enumerate(items):
-        if item.point not in known:
+        if isinstance(item, ScanItem) and item.point not in known:
             return _error(f"scans[{n}]: no check-in point {item.point}", 404)
-    answers: list[str] = []
-    for item in items:
-        try:
-            answers.append(_process(item).body)
-        except checkin_scans.ExitsNotCounted as error:
-            answers.append(json.dumps({"error": str(error)}))
-    return Response('{"results":[' + ",".join(answers) + "]}", mimetype="application/json")
+    answers = [item if isinstance(item, str) else _batch_answer(item) for item in items]
+    results = '{"results":[' + ",".join(answers) + "]"
+    if skew is not None:
+        results += f',"clock_skew":{skew}'
+    return _skew_header(Response(results + "}", mimetype="application/json"), skew)
+
+
+def _batch_item(raw: Any, n: int, skew: int | None) -> ScanItem | str:
+    """One item of a batch, checked, on the server's time; a bad time is its answer already."""
+    try:
+        return _on_server_time(_scan_item(raw, f"scans[{n}]: ", offline_default=True), skew)
+    except BadTime as error:
+        return _item_error(error, "bad_time")
+
+
+def _batch_answer(item: ScanItem) -> str:
+    try:
+        return _process(item).body
+    except checkin_scans.ExitsNotCounted as error:
+        return json.dumps({"error": str(error)})
+    except checkin_scans.UuidConflict as error:
+        return _item_error(error, "uuid_conflict")
 
 
 @api.get("/points")
@@ -258,8 +355,11 @@ def point_list() -> Response:
 
 @api.get("/points/<int:point_id>/bundle")
 @role_required(*SCANNERS)
-def point_bundle(point_id: int) -> Response:
-    """Everything an offline scanner needs for one point (gzip when the client takes it)."""
+def point_bundle(point_id: int) -> Response | tuple[Response, int]:
+    """Everything an offline scanner needs for one point (gzip when the client takes it); an
+    inactive point has none (409)."""
+    if not checkin_points.rules(point_id).active:
+        return _error(f"check-in point {point_id} is switched off", 409)
     body = json.dumps(checkin_bundle.bundle(point_id), ensure_ascii=False, separators=(",", ":"))
     data = body.encode()
     response = Response(mimetype="application/json")

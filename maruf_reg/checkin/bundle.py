@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 
 from maruf_reg.checkin import points, presence
+from maruf_reg.checkin.answers import iso_utc, window_json
 from maruf_reg.checkin.points import PointNotFound
-from maruf_reg.checkin.scans import iso_utc
 from maruf_reg.errors import N_
 from maruf_reg.extensions import db
 from maruf_reg.forum import day_bounds_at
@@ -81,7 +81,8 @@ def bundle(point_id: int, *, now: datetime | None = None) -> dict[str, Any]:
         allowed = sorted(db.session.scalars(seated.union(speaking)))
     moment = now or utcnow()
     day_start, _day_end = day_bounds_at(moment, forum.timezone)
-    inside = presence.inside_ids(points.rules(point.id), moment)
+    rules = points.rules(point.id)
+    inside = presence.inside_ids(rules, moment)
     return {
         "point": points.point_json(point),
         "forum": {"id": forum.id, "timezone": forum.timezone},
@@ -97,6 +98,13 @@ def bundle(point_id: int, *, now: datetime | None = None) -> dict[str, Any]:
         ],
         "allowed": allowed,
         "inside": sorted(inside),
+        # A session door's window and full-room rule (static/js/checkin/door_rules.js).
+        "window": window_json(rules.window) if rules.window else None,
+        "room": (
+            {"capacity": rules.room.capacity, "policy": rules.room.policy.value}
+            if rules.room
+            else None
+        ),
         "people": [
             {
                 "id": row.id,

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, widgets
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from maruf_reg.categories import CATEGORY_LABELS
 from maruf_reg.forms import Form
-from maruf_reg.models import PointKind
+from maruf_reg.models import FullPolicy, PointKind
 from maruf_reg.registration.forms import (
     EmailAddress,
     country_field,
@@ -45,6 +52,28 @@ class PointForm(Form):
     categories = MultiCheckboxField(_l("Categories admitted (none ticked: every category)"))
     counts_exit = BooleanField(_l("Also scan people leaving (counts who is inside)"))
     active = BooleanField(_l("Active"), default=True)
+    opens_minutes = IntegerField(
+        _l("Session door opens (minutes before the start)"),
+        validators=[Optional(), NumberRange(min=0, max=1440)],
+    )
+    closes_minutes = IntegerField(
+        _l("Session door closes (minutes after the end)"),
+        validators=[Optional(), NumberRange(min=0, max=1440)],
+    )
+    full_policy = SelectField(
+        _l("When the room is full"), coerce=lambda v: v or None, choices=[], validate_choice=True
+    )
+
+
+def full_policy_choices(policy: str) -> list[tuple[str, str]]:
+    """The full-room policies, the setting's one first (an empty choice keeps the setting)."""
+    labels = {
+        FullPolicy.REFUSE.value: _l("refuse (ROOM FULL)"),
+        FullPolicy.WARN.value: _l("admit and warn"),
+    }
+    return [("", str(_l("Default: %(policy)s", policy=labels[policy])))] + [
+        (value, str(label)) for value, label in labels.items()
+    ]
 
 
 class AdmitForm(Form):

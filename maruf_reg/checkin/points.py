@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import has_app_context
+from flask import current_app, has_app_context
 from sqlalchemy import bindparam, event, select
 
 from maruf_reg import audit
 from maruf_reg.caching import AppCache
+from maruf_reg.checkin.door_rules import RoomRule, Window
 from maruf_reg.errors import N_, RuleError
 from maruf_reg.extensions import db
-from maruf_reg.models import Category, CheckInPoint, Forum, PointKind, Session
+from maruf_reg.models import Category, CheckInPoint, Forum, FullPolicy, PointKind, Session
 
 
 class CheckinError(RuleError):
@@ -47,6 +49,12 @@ class PointRules:
     needs_booking: bool
     public_key: bytes
     timezone: str
+    active: bool = True
+    #: a session door's window and room rule (`maruf_reg/checkin/door_rules.py`)
+    window: Window | None = None
+    room: RoomRule | None = None
+    #: the points of the same session (a room's occupancy is counted over all its doors)
+    session_points: tuple[int, ...] = ()
 
 
 _points = CheckInPoint.__table__
@@ -61,7 +69,14 @@ _POINT = (
         _points.c.session_id,
         _points.c.categories,
         _points.c.counts_exit,
+        _points.c.active,
+        _points.c.opens_minutes,
+        _points.c.closes_minutes,
+        _points.c.full_policy,
         _sessions.c.needs_booking,
+        _sessions.c.starts_at,
+        _sessions.c.ends_at,
+        _sessions.c.capacity,
         _forums.c.public_key,
         _forums.c.timezone,
     )
@@ -108,6 +123,8 @@ def _load(point_id: int) -> PointRules:
         raise PointNotFound(N_("No check-in point %(id)s."), id=point_id)
     kind = PointKind(row.kind)
     session_id = row.session_id if kind == PointKind.SESSION else None
+    window = _window(row) if session_id is not None else None
+    room = _room(row) if session_id is not None and row.counts_exit else None
     return PointRules(
         id=row.id,
         forum_id=row.forum_id,
@@ -120,7 +137,50 @@ def _load(point_id: int) -> PointRules:
         needs_booking=bool(row.needs_booking) if session_id is not None else False,
         public_key=bytes(row.public_key or b""),
         timezone=row.timezone,
+        active=bool(row.active),
+        window=window,
+        room=room,
+        session_points=_session_points(session_id) if room is not None else (),
     )
+
+
+def door_settings(point: Any) -> tuple[int, int, FullPolicy]:
+    """A point's window minutes (before the start, after the end) and full-room policy, the
+    settings filling what the point leaves empty."""
+    config = current_app.config
+    opens = point.opens_minutes
+    closes = point.closes_minutes
+    return (
+        int(config["SESSION_DOOR_OPENS_MINUTES"] if opens is None else opens),
+        int(config["SESSION_DOOR_CLOSES_MINUTES"] if closes is None else closes),
+        FullPolicy(point.full_policy or config["SESSION_DOOR_FULL_POLICY"]),
+    )
+
+
+def _window(row: Any) -> Window:
+    opens, closes, _policy = door_settings(row)
+    starts_at: datetime = row.starts_at
+    ends_at: datetime = row.ends_at
+    return Window(
+        opens_at=starts_at - timedelta(minutes=opens),
+        closes_at=ends_at + timedelta(minutes=closes),
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
+
+
+def _room(row: Any) -> RoomRule | None:
+    """The session's capacity at a door that counts exits (0: no limit)."""
+    if not row.capacity:
+        return None
+    return RoomRule(capacity=int(row.capacity), policy=door_settings(row)[2])
+
+
+def _session_points(session_id: int | None) -> tuple[int, ...]:
+    found = db.session.connection().execute(
+        select(_points.c.id).where(_points.c.session_id == session_id).order_by(_points.c.id)
+    )
+    return tuple(found.scalars())
 
 
 def point_json(point: CheckInPoint) -> dict[str, Any]:
@@ -157,6 +217,29 @@ class PointFields:
     categories: Sequence[str]
     counts_exit: bool
     active: bool = True
+    #: a session door's window minutes and full-room policy (None: the settings)
+    opens_minutes: int | None = None
+    closes_minutes: int | None = None
+    full_policy: FullPolicy | None = None
+
+
+MAX_WINDOW_MINUTES = 24 * 60
+
+
+def _door_values(fields: PointFields) -> dict[str, Any]:
+    """A session door's window and full-room policy (other points keep none)."""
+    for name in ("opens_minutes", "closes_minutes"):
+        minutes = getattr(fields, name)
+        if minutes is not None and not 0 <= minutes <= MAX_WINDOW_MINUTES:
+            raise PointFormError(
+                N_("Minutes from 0 to %(most)s."), field=name, most=MAX_WINDOW_MINUTES
+            )
+    session = fields.kind == PointKind.SESSION
+    return {
+        "opens_minutes": fields.opens_minutes if session else None,
+        "closes_minutes": fields.closes_minutes if session else None,
+        "full_policy": fields.full_policy if session else None,
+    }
 
 
 def _check(forum_id: int, fields: PointFields) -> dict[str, Any]:
@@ -185,6 +268,7 @@ def _check(forum_id: int, fields: PointFields) -> dict[str, Any]:
         "categories": [c.value for c in Category if c.value in set(fields.categories)],
         "counts_exit": bool(fields.counts_exit),
         "active": bool(fields.active),
+        **_door_values(fields),
     }
 
 

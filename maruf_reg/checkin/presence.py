@@ -18,7 +18,8 @@ The forms of the rule, each used by several places:
 - `Presence`: the fold in Python — the scan path's "already in" (`admission_that_counts`) and the
   offline bundle's list of people inside (`inside_ids`);
 - `last_moves` + `is_inside`: in SQL, per person — inside now at a point or at the entrances
-  (`maruf_reg/checkin/counts.py`, the dashboard);
+  (`maruf_reg/checkin/counts.py`, the dashboard), and how many are in a session's room
+  (`inside_count`: the scan path's full-room rule);
 - `occupancy_changes`: in SQL, over time — a session's occupancy and its peak (the reports).
 - `inside_by_session`: in SQL, per session now — the room screen's seats left
   (`maruf_reg/checkin/room_screen.py`).
@@ -49,6 +50,7 @@ _points = CheckInPoint.__table__
 #: the order in which scans happened: by the device's clock, then by arrival
 ORDER = (_scans.c.scanned_at, _scans.c.id)
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+_FAR_PAST = datetime(1970, 1, 1, tzinfo=UTC)
 _MISSING = object()
 
 
@@ -228,6 +230,15 @@ def inside_by_point(point_ids: Sequence[int], start: datetime, end: datetime) ->
         select(last.c.point_id, func.count()).where(is_inside(last)).group_by(last.c.point_id)
     ).all()
     return {int(point_id): int(count) for point_id, count in rows}
+
+
+def inside_count(point_ids: Sequence[int], *, until: datetime | None = None) -> int:
+    """People inside by the scans of all the points together (a session's room: the scan path's
+    full-room rule), counting scans before `until` (late sync: as the scan happened)."""
+    if not point_ids:
+        return 0
+    last = last_moves(point_ids, _FAR_PAST, until or _FAR_FUTURE, per_point=False)
+    return int(db.session.execute(select(func.count()).where(is_inside(last))).scalar_one())
 
 
 def people_and_inside(point_ids: Sequence[int], start: datetime, end: datetime) -> tuple[int, int]:

@@ -10,28 +10,55 @@ A device that already let the person in says so with `forced`: the scan is then 
 `admitted` with `forced=True` even when the rules refuse it (a double admission across devices,
 or an offline bundle that did not know of a revocation), and both rows are kept.
 
-Every processed scan is stored with its client uuid and the exact JSON answer given; a uuid seen
-again returns that answer byte for byte and changes nothing (the unique uuid backs this when two
-replays race). Two devices scanning one badge at the same instant get exactly one `admitted`:
-the registration row is locked (`FOR UPDATE`) on PostgreSQL, and on SQLite the deciding
-transaction takes the database's write lock at its start (`BEGIN IMMEDIATE`).
+A session's door also has a window and, when it counts exits, a room that can be full
+(`maruf_reg/checkin/door_rules.py`): outside the window the answer is `not_now` (with the
+session's times), in a full room `room_full` or an admission with that warning (the point's
+policy). Staff may "admit anyway": `forced` then records a forced admission (audited). An
+inactive point refuses every scan (`point_inactive`), forced or not.
+
+Every processed scan is stored with its client uuid, a digest of its content (token, point,
+direction) and the exact JSON answer given; a uuid seen again with the same content returns that
+answer byte for byte and changes nothing (the unique uuid backs this when two replays race); with
+other content it is refused (`UuidConflict`) and logged. Two devices scanning one badge at the
+same instant get exactly one `admitted`: the registration row is locked (`FOR UPDATE`) on
+PostgreSQL, and on SQLite the deciding transaction takes the database's write lock at its start
+(`BEGIN IMMEDIATE`). The answer's JSON is built in `maruf_reg/checkin/answers.py`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid as uuid_module
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, exists, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from maruf_reg import badge_tokens
-from maruf_reg.checkin import presence
+from maruf_reg import audit, badge_tokens
+from maruf_reg.checkin import door_rules, presence
+from maruf_reg.checkin.answers import (
+    REASON_BAD_SIGNATURE,
+    REASON_CANCELLED,
+    REASON_CATEGORY,
+    REASON_NO_REGISTRATION,
+    REASON_NO_SEAT,
+    REASON_NOT_CONFIRMED,
+    REASON_REPLACED,
+    REASON_UNREADABLE,
+    Holder,
+    ScanResult,
+    answer,
+    canonical_uuid,
+    fingerprint,
+    iso_utc,
+    parse_time,
+    window_json,
+)
 from maruf_reg.checkin.points import CheckinError, PointRules, rules
-from maruf_reg.database import write_intent
+from maruf_reg.database import reading, write_intent
 from maruf_reg.errors import N_
 from maruf_reg.extensions import db
 from maruf_reg.models import (
@@ -47,110 +74,18 @@ from maruf_reg.models import (
     SessionRole,
     utcnow,
 )
-from maruf_reg.names import display_name
 
-# Why a scan was refused (or what a forced admission overrode): stable codes the scanner page
-# translates; the stored answer is replayed byte for byte, so it cannot carry translated text.
-REASON_UNREADABLE = "unreadable"
-REASON_BAD_SIGNATURE = "bad_signature"
-REASON_NO_REGISTRATION = "no_registration"
-REASON_CANCELLED = "cancelled"
-REASON_NOT_CONFIRMED = "not_confirmed"
-REASON_REPLACED = "replaced"
-REASON_CATEGORY = "category"
-REASON_NO_SEAT = "no_seat"
-REASON_ALREADY_IN = "already_in"
+__all__ = ["ScanResult", "canonical_uuid", "iso_utc", "parse_time", "process_scan"]
+
+log = logging.getLogger(__name__)
 
 
 class ExitsNotCounted(CheckinError):
     """An exit scanned at a point that does not count exits."""
 
 
-@dataclass(frozen=True)
-class ScanResult:
-    """What the scanner is told: the outcome and the exact JSON answer (stored, replayable)."""
-
-    outcome: Outcome
-    body: str
-    replayed: bool = False
-
-    @property
-    def data(self) -> dict[str, Any]:
-        value: dict[str, Any] = json.loads(self.body)
-        return value
-
-
-@dataclass(frozen=True)
-class _Holder:
-    id: int
-    category: Category
-    status: RegistrationStatus
-    badge_serial: int
-    person_id: int
-    given_name: str
-    family_name: str
-    organisation: str
-    country: str
-
-
-# --- formatting --------------------------------------------------------------------------------
-
-
-def iso_utc(moment: datetime) -> str:
-    """`2019-10-01T09:12:03.123Z`: the API's time format."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def parse_time(text: str) -> datetime:
-    """An ISO 8601 time with a time zone (`Z` or an offset), as aware UTC; ValueError otherwise."""
-    if len(text) > 40:
-        raise ValueError("too long")
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("no time zone")
-    return moment.astimezone(UTC)
-
-
-def canonical_uuid(text: str) -> str:
-    """The lower-case hyphenated form of a UUID; ValueError when it is not one."""
-    if len(text) > 45:
-        raise ValueError("too long")
-    return str(uuid_module.UUID(text))
-
-
-def _person_json(holder: _Holder) -> dict[str, Any]:
-    return {
-        "id": holder.id,
-        "given_name": holder.given_name,
-        "family_name": holder.family_name,
-        "name": display_name(holder.given_name, holder.family_name),
-        "category": holder.category.value,
-        "organisation": holder.organisation,
-        "country": holder.country,
-    }
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _answer(
-    outcome: Outcome,
-    holder: _Holder | None,
-    previous: dict[str, Any] | None,
-    reason: str | None,
-    forced: bool,
-) -> str:
-    return _dumps(
-        {
-            "outcome": outcome.value,
-            "person": _person_json(holder) if holder else None,
-            "previous": previous,
-            "reason": reason,
-            "forced": forced,
-        }
-    )
+class UuidConflict(CheckinError):
+    """A uuid already stored with other content (another badge, point or direction)."""
 
 
 # --- the scan ----------------------------------------------------------------------------------
@@ -160,7 +95,7 @@ def _answer(
 _scans = Scan.__table__
 _registrations = Registration.__table__
 _people = Person.__table__
-_STORED = select(_scans.c.response).where(_scans.c.uuid == bindparam("uuid"))
+_STORED = select(_scans.c.response, _scans.c.fingerprint).where(_scans.c.uuid == bindparam("uuid"))
 _HOLDER = (
     select(
         _registrations.c.id,
@@ -200,17 +135,24 @@ def _run(statement: Any, **values: Any) -> Any:
     return db.session.connection().execute(statement, values)
 
 
-def _stored_answer(uuid: str) -> str | None:
-    answer: str | None = _run(_STORED, uuid=uuid).scalar()
+def _stored_answer(uuid: str, digest: str) -> str | None:
+    """The answer stored for this uuid; UuidConflict when it was stored for other content."""
+    row = _run(_STORED, uuid=uuid).first()
+    if row is None:
+        return None
+    if row.fingerprint is not None and row.fingerprint != digest:
+        log.warning("scan uuid %s sent again with other content: refused", uuid)
+        raise UuidConflict(N_("This scan id was already used for another scan."))
+    answer: str = row.response
     return answer
 
 
-def _holder(registration_id: int, forum_id: int) -> _Holder | None:
+def _holder(registration_id: int, forum_id: int) -> Holder | None:
     """The registration and its person, its row locked until the scan is stored (PostgreSQL)."""
     row = _run(_HOLDER, registration_id=registration_id, forum_id=forum_id).first()
     if row is None:
         return None
-    return _Holder(
+    return Holder(
         id=row.id,
         category=Category(row.category),
         status=RegistrationStatus(row.status),
@@ -233,7 +175,7 @@ def _previous(admission: Any) -> dict[str, Any]:
     }
 
 
-def _has_place(point: PointRules, holder: _Holder) -> bool:
+def _has_place(point: PointRules, holder: Holder) -> bool:
     """A booked seat in the point's session, or a part in it (speakers need no seat)."""
     return bool(
         _run(
@@ -245,34 +187,63 @@ def _has_place(point: PointRules, holder: _Holder) -> bool:
     )
 
 
+@dataclass
+class _Verdict:
+    outcome: Outcome
+    reason: str | None = None
+    previous: dict[str, Any] | None = None
+    extra: dict[str, Any] | None = None
+
+
 def _judge(
     point: PointRules,
-    holder: _Holder,
+    holder: Holder,
     *,
     serial: int | None,
     direction: Direction,
     scanned_at: datetime,
     offline: bool,
-) -> tuple[Outcome, str | None, dict[str, Any] | None]:
-    """The rules, in order: revoked, exit, category, seat, already in."""
-    if holder.status == RegistrationStatus.CANCELLED:
-        return Outcome.REVOKED, REASON_CANCELLED, None
-    if holder.status != RegistrationStatus.CONFIRMED:
-        return Outcome.REVOKED, REASON_NOT_CONFIRMED, None
-    if serial is not None and serial != holder.badge_serial:
-        return Outcome.REVOKED, REASON_REPLACED, None
-    if direction == Direction.OUT:
-        return Outcome.EXITED, None, None
-    if point.categories and holder.category.value not in point.categories:
-        return Outcome.NOT_ALLOWED, REASON_CATEGORY, None
+    inside: int | None,
+) -> _Verdict:
+    """The rules, in order: point inactive, revoked, exit, category, window, seat, already in,
+    room full."""
+    if not point.active:
+        return _Verdict(Outcome.POINT_INACTIVE)
+    outcome, reason = _judge_person(point, holder, serial=serial, direction=direction)
+    if outcome is not None:
+        return _Verdict(outcome, reason)
+    if point.window is not None and door_rules.window_outcome(point.window, scanned_at):
+        return _Verdict(Outcome.NOT_NOW, extra={"session": window_json(point.window)})
     if point.session_id is not None and point.needs_booking and not _has_place(point, holder):
-        return Outcome.NOT_ALLOWED, REASON_NO_SEAT, None
+        return _Verdict(Outcome.NOT_ALLOWED, REASON_NO_SEAT)
     counting = presence.admission_that_counts(
         point, holder.id, scanned_at, as_of=scanned_at if offline else None
     )
     if counting is not None:
-        return Outcome.ALREADY_IN, None, _previous(counting)
-    return Outcome.ADMITTED, None, None
+        return _Verdict(Outcome.ALREADY_IN, previous=_previous(counting))
+    if point.room is not None and inside is not None:
+        full = door_rules.room_outcome(point.room, inside)
+        if full is not None:
+            room = {"inside": inside, "capacity": point.room.capacity}
+            return _Verdict(full[0], full[1], extra={"room": room})
+    return _Verdict(Outcome.ADMITTED)
+
+
+def _judge_person(
+    point: PointRules, holder: Holder, *, serial: int | None, direction: Direction
+) -> tuple[Outcome | None, str | None]:
+    """The badge's own rules: revoked, exit, category (None: they let the person on)."""
+    if holder.status == RegistrationStatus.CANCELLED:
+        return Outcome.REVOKED, REASON_CANCELLED
+    if holder.status != RegistrationStatus.CONFIRMED:
+        return Outcome.REVOKED, REASON_NOT_CONFIRMED
+    if serial is not None and serial != holder.badge_serial:
+        return Outcome.REVOKED, REASON_REPLACED
+    if direction == Direction.OUT:
+        return Outcome.EXITED, None
+    if point.categories and holder.category.value not in point.categories:
+        return Outcome.NOT_ALLOWED, REASON_CATEGORY
+    return None, None
 
 
 def process_scan(
@@ -288,15 +259,17 @@ def process_scan(
     offline: bool = False,
     forced: bool = False,
     registration_id: int | None = None,
+    clock_skew: int | None = None,
 ) -> ScanResult:
     """Decide and store one scan of a badge token (or, with `registration_id`, a manual admission).
 
-    Raises PointNotFound and ExitsNotCounted; every other case is an outcome.
+    Raises PointNotFound, ExitsNotCounted and UuidConflict; every other case is an outcome.
     """
     point = rules(point_id)
     if direction == Direction.OUT and not point.counts_exit:
         raise ExitsNotCounted(N_("%(point)s does not count exits."), point=point.name)
     manual = token is None
+    digest = fingerprint(token, point.id, direction, registration_id)
     serial: int | None = None
     reason: str | None = None
     if token is not None:
@@ -306,38 +279,39 @@ def process_scan(
             reason = REASON_BAD_SIGNATURE if str(error) == "bad signature" else REASON_UNREADABLE
         else:
             registration_id, serial = claims.registration_id, claims.serial
+    inside = _people_inside(point, direction, scanned_at if offline else None)
     # The decision runs in a transaction that holds the write lock (SQLite) or the registration's
     # row lock (PostgreSQL) until the scan is stored.
     with write_intent():
         holder = _holder(registration_id, point.forum_id) if registration_id is not None else None
-        previous: dict[str, Any] | None = None
         if registration_id is None:
-            outcome = Outcome.INVALID
+            verdict = _Verdict(Outcome.INVALID, reason)
         elif holder is None:
-            outcome, reason = Outcome.UNKNOWN, REASON_NO_REGISTRATION
+            verdict = _Verdict(Outcome.UNKNOWN, REASON_NO_REGISTRATION)
         else:
-            outcome, reason, previous = _judge(
+            verdict = _judge(
                 point,
                 holder,
                 serial=serial,
                 direction=direction,
                 scanned_at=scanned_at,
                 offline=offline,
+                inside=inside,
             )
         was_forced = (
             forced
             and holder is not None
-            and outcome
-            not in (
-                Outcome.ADMITTED,
-                Outcome.EXITED,
-            )
+            and verdict.outcome not in (Outcome.ADMITTED, Outcome.EXITED)
+            and verdict.outcome != Outcome.POINT_INACTIVE
         )
         if was_forced:
-            # The device let the person in already: record what happened, flagged.
-            reason = REASON_ALREADY_IN if outcome == Outcome.ALREADY_IN else reason
-            outcome = Outcome.ADMITTED
-        body = _answer(outcome, holder, previous, reason, was_forced)
+            # The device let the person in already, or staff admit anyway: record what
+            # happened, flagged, with what the rules would have said.
+            verdict.reason = verdict.reason or verdict.outcome.value
+            verdict.outcome = Outcome.ADMITTED
+        body = answer(
+            verdict.outcome, holder, verdict.previous, verdict.reason, was_forced, verdict.extra
+        )
         try:
             _run(
                 _INSERT,
@@ -352,22 +326,60 @@ def process_scan(
                     "scanned_at": scanned_at,
                     "received_at": utcnow(),
                     "direction": direction,
-                    "outcome": outcome,
+                    "outcome": verdict.outcome,
                     "manual": manual,
                     "offline": offline,
                     "forced": was_forced,
                     "response": body,
+                    "clock_skew": clock_skew,
+                    "fingerprint": digest,
                 },
             )
+            if was_forced:
+                _audit_forced(point, uuid, holder, verdict.reason, staff_user_id, api_token_id)
             db.session.commit()
         except IntegrityError:
             # The same uuid was stored meanwhile (a replay racing its original): its answer stands.
             db.session.rollback()
-            stored = _stored_answer(uuid)
+            stored = _stored_answer(uuid, digest)
             if stored is None:
                 raise
             return ScanResult(Outcome(json.loads(stored)["outcome"]), stored, replayed=True)
-    return ScanResult(outcome, body)
+    return ScanResult(verdict.outcome, body)
+
+
+def _people_inside(point: PointRules, direction: Direction, until: datetime | None) -> int | None:
+    """How many are in the room of a door with a capacity rule (None elsewhere): one indexed query,
+    read before the decision's lock so that it never lengthens SQLite's queue of writers. Two
+    doors admitting at the same instant may so let one person more in than the capacity (on
+    PostgreSQL, whose lock is per registration, that was so anyway)."""
+    if point.room is None or direction == Direction.OUT or not point.active:
+        return None
+    with reading():
+        return presence.inside_count(point.session_points, until=until)
+
+
+def _audit_forced(
+    point: PointRules,
+    uuid: str,
+    holder: Holder | None,
+    reason: str | None,
+    staff_user_id: int | None,
+    api_token_id: int | None,
+) -> None:
+    """A forced admission (admit anyway, or an offline device's) goes into the audit log."""
+    audit.record(
+        "scan.forced",
+        forum_id=point.forum_id,
+        staff_user_id=staff_user_id,
+        details={
+            "uuid": uuid,
+            "point": point.id,
+            "registration": holder.id if holder else None,
+            "reason": reason,
+            "api_token": api_token_id,
+        },
+    )
 
 
 def admit_manually(

@@ -31,12 +31,12 @@ from maruf_reg.categories import category_choices
 from maruf_reg.checkin import counts as checkin_counts
 from maruf_reg.checkin import points as checkin_points
 from maruf_reg.checkin import scans as checkin_scans
-from maruf_reg.checkin.forms import AdmitForm, PointForm, kind_choices
+from maruf_reg.checkin.forms import AdmitForm, PointForm, full_policy_choices, kind_choices
 from maruf_reg.extensions import db, limiter
 from maruf_reg.forms import show_refusal
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
-from maruf_reg.models import CheckInPoint, Forum, Outcome, PointKind, Role, Session
+from maruf_reg.models import CheckInPoint, Forum, FullPolicy, Outcome, PointKind, Role, Session
 from maruf_reg.web import CONTENT_SECURITY_POLICY, local_time
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
@@ -95,6 +95,7 @@ def _point_form(forum: Forum, point: CheckInPoint | None) -> PointForm:
         (s.id, f"{local_time(s.starts_at, 'day_time')} · {s.title(locale)}") for s in sessions
     ]
     form.categories.choices = category_choices()
+    form.full_policy.choices = full_policy_choices(current_app.config["SESSION_DOOR_FULL_POLICY"])
     return form
 
 
@@ -107,6 +108,9 @@ def _save_point_form(form: PointForm, forum: Forum, point: CheckInPoint | None) 
             categories=form.categories.data or [],
             counts_exit=bool(form.counts_exit.data),
             active=bool(form.active.data),
+            opens_minutes=form.opens_minutes.data,
+            closes_minutes=form.closes_minutes.data,
+            full_policy=FullPolicy(form.full_policy.data) if form.full_policy.data else None,
         )
         checkin_points.save_point(
             point.id if point else None,
@@ -162,6 +166,17 @@ def scanner(point_id: int) -> Response:
         "invalid": _("INVALID"),
         "unknown": _("UNKNOWN"),
         "exited": _("EXIT"),
+        "not_now": _("NOT NOW"),
+        "room_full": _("ROOM FULL"),
+        "session_times": _("Session %(start)s–%(end)s; this door opens at %(opens)s."),
+        "room_count": _("%(inside)s inside, %(capacity)s places."),
+        "admit_anyway": _("Admit anyway"),
+        "admitted_anyway": _("Admitted anyway: recorded as an exception."),
+        "reason_room_full": _("The room is full."),
+        "point_inactive": _("SWITCHED OFF"),
+        "reason_point_inactive": _("This check-in point is switched off."),
+        "clock_off": _("clock %(n)s min off"),
+        "set_aside": _("%(n)s set aside (time or id refused)"),
         "since": _("since %(time)s at %(point)s"),
         "forced": _("Recorded: this person was let in already"),
         "reason_unreadable": _("This is not a badge code."),
@@ -257,6 +272,9 @@ def _outcome_label(outcome: Outcome) -> str:
         Outcome.NOT_ALLOWED: _("not allowed at this point"),
         Outcome.REVOKED: _("the registration is cancelled or not confirmed"),
         Outcome.UNKNOWN: _("no such registration"),
+        Outcome.NOT_NOW: _("the session's door is not open now"),
+        Outcome.ROOM_FULL: _("the room is full"),
+        Outcome.POINT_INACTIVE: _("the point is switched off"),
     }
     return str(labels.get(outcome, outcome.value))
 

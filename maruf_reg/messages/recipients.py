@@ -1,7 +1,7 @@
 """Who a message is for: the organiser's filter, kept with the message, as conditions on
 registrations joined to people.
 
-Attendance (attended / no-show) is the reports' rule (`reports.attendance.admitted`): attended = admitted
+Attendance (attended / no-show) is the reports' rule (`reports.attended.attendance`): attended = admitted
 at a point of the session (of any session when none is chosen); no-show = a booked seat in the
 session (in any session) without an admission there. Without a status, cancelled registrations are
 left out. Announcements go only to people who agreed to receive them; people without an e-mail
@@ -28,9 +28,10 @@ from maruf_reg.models import (
     SeatStatus,
     Session,
     SessionRole,
+    utcnow,
 )
 from maruf_reg.registration.listing import Filters, conditions
-from maruf_reg.reports.attendance import admitted
+from maruf_reg.reports.attended import attendance
 
 
 class People(enum.StrEnum):
@@ -126,14 +127,18 @@ def _attendance(forum_id: int, chosen: Filter) -> ColumnElement[bool] | None:
     if not chosen.attendance:
         return None
     session_ids = [chosen.session_id] if chosen.session_id is not None else None
-    came = admitted(forum_id, session_ids)
+    came = attendance(session_ids, forum_id)
     if chosen.attendance == Attendance.ATTENDED:
         return exists().where(came.c.rid == Registration.id)
-    seats = [Seat.registration_id == Registration.id, Seat.status == SeatStatus.BOOKED]
+    # A no-show, as in the reports: a booked seat at a session that has started, never attended.
+    started = select(Session.id).where(Session.forum_id == forum_id, Session.starts_at <= utcnow())
     if chosen.session_id is not None:
-        seats.append(Seat.session_id == chosen.session_id)
-    else:
-        seats.append(Seat.session_id.in_(select(Session.id).where(Session.forum_id == forum_id)))
+        started = started.where(Session.id == chosen.session_id)
+    seats = [
+        Seat.registration_id == Registration.id,
+        Seat.status == SeatStatus.BOOKED,
+        Seat.session_id.in_(started),
+    ]
     never_came = not_(
         exists().where(came.c.rid == Seat.registration_id, came.c.session_id == Seat.session_id)
     )

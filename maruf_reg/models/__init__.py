@@ -3,7 +3,7 @@
 from maruf_reg.models.auth import ApiToken, Role, StaffUser
 from maruf_reg.models.badges import BadgePrint
 from maruf_reg.models.base import UTCDateTime, utcnow
-from maruf_reg.models.checkin import CheckInPoint, Direction, Outcome, PointKind, Scan
+from maruf_reg.models.checkin import CheckInPoint, Direction, FullPolicy, Outcome, PointKind, Scan
 from maruf_reg.models.files import StoredFile, StoredFileChunk
 from maruf_reg.models.jobs import AuditLog, Job, JobStatus, WorkerPresence
 from maruf_reg.models.messages import (
@@ -54,6 +54,7 @@ __all__ = [
     "DeliveryStatus",
     "Direction",
     "Forum",
+    "FullPolicy",
     "Job",
     "JobStatus",
     "Message",

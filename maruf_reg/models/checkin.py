@@ -34,6 +34,19 @@ class Outcome(enum.StrEnum):
     INVALID = "invalid"
     #: an exit scanned at a point that counts exits
     EXITED = "exited"
+    #: a session's door outside the session's window (opens before the start, closes at the end)
+    NOT_NOW = "not_now"
+    #: a session's door whose room is full (admitted minus exited ≥ capacity) and refuses then
+    ROOM_FULL = "room_full"
+    #: a point switched off by the organisers: it admits nobody
+    POINT_INACTIVE = "point_inactive"
+
+
+class FullPolicy(enum.StrEnum):
+    """What a session's door does when its room is full."""
+
+    REFUSE = "refuse"
+    WARN = "warn"
 
 
 class CheckInPoint(Model):
@@ -52,6 +65,14 @@ class CheckInPoint(Model):
     #: whether this door also scans people leaving (for "inside now")
     counts_exit: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    #: a session door opens this many minutes before the session starts (null: the setting
+    #: SESSION_DOOR_OPENS_MINUTES) and closes this many minutes after it ends (null:
+    #: SESSION_DOOR_CLOSES_MINUTES)
+    opens_minutes: Mapped[int | None]
+    closes_minutes: Mapped[int | None]
+    #: a session door that counts exits, when its room is full: refuse or admit with a warning
+    #: (null: the setting SESSION_DOOR_FULL_POLICY)
+    full_policy: Mapped[FullPolicy | None] = mapped_column(enum_column(FullPolicy))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     forum: Mapped[Forum] = relationship()
@@ -81,8 +102,14 @@ class Scan(Model):
     api_token_id: Mapped[int | None] = mapped_column(
         ForeignKey("api_tokens.id", ondelete="SET NULL")
     )
-    #: when the badge was scanned, by the device's clock
+    #: when the badge was scanned, by the device's clock (corrected by `clock_skew` when the
+    #: device's clock was off by more than SCAN_CLOCK_TOLERANCE_SECONDS)
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the device's clock minus the server's, in seconds, when the device sent its clock
+    clock_skew: Mapped[int | None]
+    #: a digest of what was sent under this uuid (token, point, direction): a uuid sent again
+    #: with other content is refused (null: stored before it was kept)
+    fingerprint: Mapped[str | None] = mapped_column(String(32))
     #: when the server received the scan (later than scanned_at for offline scans)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     direction: Mapped[Direction] = mapped_column(enum_column(Direction), default=Direction.IN)

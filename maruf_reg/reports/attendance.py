@@ -1,19 +1,18 @@
-"""Session and theme reports: seats, attendance, no-shows, walk-ins and peak occupancy.
+"""Session reports: seats, attendance, no-shows, walk-ins and peak occupancy per session.
 
-The definitions are in `maruf_reg.reports.services`' docstring (and the README).
+The definitions are in `maruf_reg.reports.services`' docstring (and the README); who attended is
+`maruf_reg/reports/attended.py`'s rule, the counting `maruf_reg/reports/tallies.py`'s.
 """
 
 from __future__ import annotations
 
 import enum
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, case, func, select
 
 from maruf_reg.checkin import presence
 from maruf_reg.extensions import db
@@ -22,76 +21,18 @@ from maruf_reg.models import (
     Category,
     CheckInPoint,
     Forum,
-    Outcome,
-    Person,
-    Registration,
     Room,
-    Scan,
-    Seat,
-    SeatStatus,
     Session,
     SessionKind,
     Theme,
 )
-from maruf_reg.reports.services import ReportError, not_cancelled
+from maruf_reg.reports import tallies as tally_rules
+from maruf_reg.reports.attended import attended_by, forced_attendance, session_points
+from maruf_reg.reports.services import ReportError
+from maruf_reg.reports.tallies import Group, Tally, TallyColumns, tallies
 from maruf_reg.text import localized
 
 # --- sessions ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Tally:
-    """Seats and attendance of a session, a theme, a category or a country."""
-
-    booked: int = 0
-    waitlisted: int = 0
-    #: distinct people admitted (for a theme or a group of sessions: person-sessions)
-    attended: int = 0
-    #: of those admitted, how many had a booked seat
-    booked_attended: int = 0
-
-    @property
-    def no_shows(self) -> int:
-        return self.booked - self.booked_attended
-
-    @property
-    def walk_ins(self) -> int:
-        return self.attended - self.booked_attended
-
-    def __add__(self, other: Tally) -> Tally:
-        return Tally(
-            self.booked + other.booked,
-            self.waitlisted + other.waitlisted,
-            self.attended + other.attended,
-            self.booked_attended + other.booked_attended,
-        )
-
-
-class TallyColumns:
-    """A tally's figures as attributes, for tables, sorting and exports."""
-
-    def counted(self) -> Tally:
-        raise NotImplementedError
-
-    @property
-    def booked(self) -> int:
-        return self.counted().booked
-
-    @property
-    def waitlisted(self) -> int:
-        return self.counted().waitlisted
-
-    @property
-    def attended(self) -> int:
-        return self.counted().attended
-
-    @property
-    def no_shows(self) -> int:
-        return self.counted().no_shows
-
-    @property
-    def walk_ins(self) -> int:
-        return self.counted().walk_ins
 
 
 @dataclass(frozen=True)
@@ -116,6 +57,8 @@ class SessionFigures(TallyColumns):
     tally: Tally = field(default_factory=Tally)
     peak: int = 0
     peak_at: datetime | None = None
+    #: whether the session has started (before: its no-shows are "upcoming")
+    started: bool = True
 
     def counted(self) -> Tally:
         return self.tally
@@ -164,130 +107,6 @@ def _session_filter(
     if theme_id is not None:
         conditions.append(Session.theme_id == theme_id)
     return conditions
-
-
-def session_points(forum_id: int, session_ids: Iterable[int] | None = None) -> list[int]:
-    """Ids of the check-in points that admit to the forum's sessions (or to the given ones)."""
-    query = select(CheckInPoint.id).where(
-        CheckInPoint.forum_id == forum_id, CheckInPoint.session_id.is_not(None)
-    )
-    if session_ids is not None:
-        query = query.where(CheckInPoint.session_id.in_(list(session_ids)))
-    return list(db.session.scalars(query).all())
-
-
-def _attendance(session_ids: Iterable[int] | None, forum_id: int) -> Any:
-    """(session_id, registration_id) of everyone admitted at a session's points: a subquery."""
-    # Naming the points lets the database read their scans from the (point, time, outcome …)
-    # index instead of joining every scan of the forum to its point.
-    points = session_points(forum_id, session_ids)
-    return (
-        select(CheckInPoint.session_id.label("session_id"), Scan.registration_id.label("rid"))
-        .join(CheckInPoint, CheckInPoint.id == Scan.point_id)
-        .where(
-            Scan.point_id.in_(points),
-            Scan.outcome == Outcome.ADMITTED,
-            Scan.registration_id.is_not(None),
-        )
-        .group_by(CheckInPoint.session_id, Scan.registration_id)
-        .subquery("attendance")
-    )
-
-
-def admitted(forum_id: int, session_ids: Iterable[int] | None = None) -> Any:
-    """The attendance rule as a subquery of (session_id, rid) pairs, for other capabilities'
-    filters (messages to those who came, or did not): the same rule as the figures."""
-    return _attendance(session_ids, forum_id)
-
-
-def attended_by(forum_id: int, registration_ids: Sequence[int]) -> dict[int, set[int]]:
-    """The sessions each of these registrations attended (the same rule as the figures)."""
-    came = _attendance(None, forum_id)
-    found: dict[int, set[int]] = defaultdict(set)
-    for session_id, rid in db.session.execute(
-        select(came.c.session_id, came.c.rid).where(came.c.rid.in_(list(registration_ids)))
-    ):
-        found[int(rid)].add(int(session_id))
-    return found
-
-
-class Group(enum.StrEnum):
-    """What a breakdown groups by."""
-
-    SESSION = "session"
-    CATEGORY = "category"
-    COUNTRY = "country"
-
-
-def _group_column(group: Group, session_column: Any) -> Any:
-    if group == Group.SESSION:
-        return session_column
-    if group == Group.CATEGORY:
-        return Registration.category
-    return func.coalesce(Person.country, "")
-
-
-def _tallies(forum_id: int, session_ids: Sequence[int] | None, group: Group) -> dict[Any, Tally]:
-    """Booked, waitlisted, attended and booked-and-attended per group, over the given sessions."""
-    if session_ids is not None and not session_ids:
-        return {}
-    key = _group_column(group, Seat.session_id)
-    seats = (
-        select(key, Seat.status, func.count())
-        .join(Registration, Registration.id == Seat.registration_id)
-        .join(Session, Session.id == Seat.session_id)
-        .where(Session.forum_id == forum_id, not_cancelled())
-        .group_by(key, Seat.status)
-    )
-    if group == Group.COUNTRY:
-        seats = seats.join(Person, Person.id == Registration.person_id)
-    if session_ids is not None:
-        seats = seats.where(Seat.session_id.in_(session_ids))
-    found: dict[Any, dict[str, int]] = defaultdict(dict)
-    for value, status, count in db.session.execute(seats).all():
-        found[value][SeatStatus(status).value] = int(count)
-
-    came = _attendance(session_ids, forum_id)
-    booked_seat = aliased(Seat)
-    key = _group_column(group, came.c.session_id)
-    held_seat = and_(booked_seat.id.is_not(None), not_cancelled())
-    attended = (
-        select(key, func.count(), func.count(case((held_seat, 1))))
-        .select_from(came)
-        .join(Registration, Registration.id == came.c.rid)
-        .outerjoin(
-            booked_seat,
-            and_(
-                booked_seat.registration_id == came.c.rid,
-                booked_seat.session_id == came.c.session_id,
-                booked_seat.status == SeatStatus.BOOKED,
-            ),
-        )
-        .group_by(key)
-    )
-    if group == Group.COUNTRY:
-        attended = attended.join(Person, Person.id == Registration.person_id)
-    for value, people, with_seat in db.session.execute(attended).all():
-        found[value]["attended"] = int(people)
-        found[value]["booked_attended"] = int(with_seat)
-    normalise = _normalise_key(group)
-    return {
-        normalise(value): Tally(
-            booked=counts.get("booked", 0),
-            waitlisted=counts.get("waitlisted", 0),
-            attended=counts.get("attended", 0),
-            booked_attended=counts.get("booked_attended", 0),
-        )
-        for value, counts in found.items()
-    }
-
-
-def _normalise_key(group: Group) -> Any:
-    if group == Group.CATEGORY:
-        return Category
-    if group == Group.COUNTRY:
-        return lambda code: str(code or "").upper()
-    return int
 
 
 def _peaks(forum_id: int, session_ids: Sequence[int] | None) -> dict[int, tuple[int, datetime]]:
@@ -358,14 +177,16 @@ def _with_figures(
     forum: Forum, sessions: list[SessionFigures], ids: Sequence[int] | None
 ) -> list[SessionFigures]:
     """The sessions with their tallies and peaks (over the given ids, or the whole forum)."""
-    tallies = _tallies(forum.id, ids, Group.SESSION)
+    now = tally_rules.reports_now()
+    counted = tallies(forum.id, ids, Group.SESSION, now=now)
     peaks = _peaks(forum.id, ids)
     return [
         replace(
             session,
-            tally=tallies.get(session.id, Tally()),
+            tally=counted.get(session.id, Tally()),
             peak=peaks.get(session.id, (0, None))[0],
             peak_at=peaks.get(session.id, (0, None))[1],
+            started=session.starts_at <= now,
         )
         for session in sessions
     ]
@@ -403,8 +224,8 @@ class Breakdown:
 
 def breakdown(forum: Forum, session_ids: Sequence[int]) -> Breakdown:
     """Seats and attendance over the given sessions, by category and by country (most attended first)."""
-    categories = _tallies(forum.id, session_ids, Group.CATEGORY)
-    countries = _tallies(forum.id, session_ids, Group.COUNTRY)
+    categories = tallies(forum.id, session_ids, Group.CATEGORY)
+    countries = tallies(forum.id, session_ids, Group.COUNTRY)
     return Breakdown(
         by_category=[(c, categories[c]) for c in Category if c in categories],
         by_country=sorted(
@@ -422,6 +243,8 @@ class SessionReport:
     #: how many check-in points admit to the session, and whether any counts exits
     points: int
     counts_exit: bool
+    #: of those scanned in, how many only by a forced admission ("admit anyway" and the like)
+    forced: int = 0
 
 
 def session_report(forum: Forum, session_id: int) -> SessionReport:
@@ -450,10 +273,15 @@ def session_report(forum: Forum, session_id: int) -> SessionReport:
         occupancy=occupancy,
         points=int(points[0]),
         counts_exit=bool(points[1]),
+        forced=forced_attendance(forum.id, session_id),
     )
 
 
-# --- themes ------------------------------------------------------------------------------------
-
-
-# --- certificates --------------------------------------------------------------------------------
+__all__ = [
+    "SessionFigures",
+    "SessionReport",
+    "Tally",
+    "TallyColumns",
+    "attended_by",
+    "session_points",
+]

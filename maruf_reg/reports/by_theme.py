@@ -18,13 +18,9 @@ from maruf_reg.models import (
     Session,
     Theme,
 )
-from maruf_reg.reports.attendance import (
-    SessionFigures,
-    Tally,
-    TallyColumns,
-    _attendance,
-    session_figures,
-)
+from maruf_reg.reports.attendance import SessionFigures, session_figures
+from maruf_reg.reports.attended import attendance
+from maruf_reg.reports.tallies import Tally, TallyColumns
 from maruf_reg.text import localized
 
 
@@ -94,7 +90,7 @@ def theme_figures(
         query = query.where(Theme.id == theme_id)
     themes = db.session.scalars(query).all()
     ids = [s.id for s in sessions if s.theme_id is not None]
-    came = _attendance(ids, forum.id)
+    came = attendance(ids, forum.id)
     people = {
         tid: int(n)
         for tid, n in db.session.execute(

@@ -14,32 +14,21 @@ from sqlalchemy import func, select
 from maruf_reg.extensions import db
 from maruf_reg.forum import day_bounds
 from maruf_reg.models import (
-    CheckInPoint,
     Forum,
-    Outcome,
     Person,
     Registration,
-    Scan,
     Session,
     Theme,
 )
-from maruf_reg.reports.attendance import session_points
+from maruf_reg.reports.attended import attended_session_ids, registrations_that_attended
 
 
 def attended_sessions(registration_id: int) -> list[Session]:
-    """The sessions a registration was admitted to (at a point of the session), in programme order."""
-    admitted = (
-        select(CheckInPoint.session_id)
-        .join(Scan, Scan.point_id == CheckInPoint.id)
-        .where(
-            Scan.registration_id == registration_id,
-            Scan.outcome == Outcome.ADMITTED,
-            CheckInPoint.session_id.is_not(None),
-        )
-    )
+    """The sessions a registration attended (`reports/attended.py`'s rule), in programme order."""
+    ids = attended_session_ids(registration_id)
     return list(
         db.session.scalars(
-            select(Session).where(Session.id.in_(admitted)).order_by(Session.starts_at, Session.id)
+            select(Session).where(Session.id.in_(ids)).order_by(Session.starts_at, Session.id)
         ).all()
     )
 
@@ -51,21 +40,8 @@ def forum_ends_at(forum: Forum) -> datetime:
 
 
 def registrations_with_attendance(forum_id: int) -> list[int]:
-    """Ids of the forum's registrations admitted to at least one session, in id order."""
-    return [
-        rid
-        for rid in db.session.scalars(
-            select(Scan.registration_id)
-            .distinct()
-            .where(
-                Scan.point_id.in_(session_points(forum_id)),
-                Scan.outcome == Outcome.ADMITTED,
-                Scan.registration_id.is_not(None),
-            )
-            .order_by(Scan.registration_id)
-        ).all()
-        if rid is not None
-    ]
+    """Ids of the forum's registrations that attended at least one session, in id order."""
+    return registrations_that_attended(forum_id)
 
 
 def themes(forum: Forum) -> list[Theme]:

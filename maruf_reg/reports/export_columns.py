@@ -89,6 +89,8 @@ COLUMNS: dict[ExportKind, tuple[Column, ...]] = {
         ("outcome", _l("Outcome"), 12),
         ("device", _l("Device"), 18),
         ("offline", _l("Offline"), 8),
+        ("forced", _l("Forced"), 8),
+        ("clock_skew", _l("Device clock off (s)"), 10),
     ),
     ExportKind.SESSIONS: _columns(
         ("id", _l("ID"), 6),

@@ -174,6 +174,8 @@ def _scan_rows(forum: Forum) -> Iterator[Sequence[Any]]:
             _code(Scan.outcome),
             Scan.device,
             Scan.offline,
+            Scan.forced,
+            Scan.clock_skew,
         )
         .join(CheckInPoint, CheckInPoint.id == Scan.point_id)
         .outerjoin(Registration, Registration.id == Scan.registration_id)
@@ -205,7 +207,7 @@ def _session_rows(forum: Forum) -> Iterator[Sequence[Any]]:
             s.booked,
             s.waitlisted,
             s.attended,
-            s.no_shows,
+            s.no_shows if s.started else None,
             s.walk_ins,
             s.peak,
             s.peak_at,

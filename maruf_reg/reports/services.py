@@ -5,8 +5,10 @@ Definitions (the README's "Reports" section says the same):
 - A registration counts in seats, countries and themes unless it is cancelled.
 - Booked / waitlisted: seats with that status whose registration is not cancelled.
 - Attended (scanned in): distinct registrations with an `admitted` scan at a point whose session is
-  the session. No-shows: booked, never admitted there. Walk-ins: admitted without a booked seat
-  (at a session that needs no booking, everyone who came is a walk-in).
+  the session, inside the door's window, or a forced one at any time (`reports/attended.py`).
+  No-shows: booked, never admitted there, once the session has started ("upcoming" before;
+  `reports/tallies.py`). Walk-ins: admitted without a booked seat (at a session that needs no
+  booking, everyone who came is a walk-in).
 - Occupancy: the session's points' admitted and exited scans in scan-time order; an admitted scan
   puts a person inside, an exited scan outside, a repeat changes nothing. Points that do not count
   exits never see anyone leave: occupancy then only grows, and the peak is the number of people

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +18,18 @@ from tests.conftest import TEST_SECRET
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def running_now() -> dict[str, datetime]:
+    """The times of a session going on now (a session's door admits only around its times)."""
+    now = datetime.now(UTC)
+    return {"starts_at": now - timedelta(minutes=30), "ends_at": now + timedelta(minutes=60)}
+
+
+def minutes_ago(minutes: float) -> str:
+    """A scan time a few minutes before now (scans further than a day away are refused)."""
+    moment = datetime.now(UTC) - timedelta(minutes=minutes)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @pytest.fixture

@@ -171,3 +171,35 @@ def test_the_service_worker_cache_is_named_after_the_files_it_keeps(client):
     name = re.search(r'const VERSION = "(checkin-[0-9a-f]{16})"', source)
     assert name is not None
     assert client.get("/checkin/sw.js").get_data(as_text=True) == source  # stable
+
+
+def test_organiser_sets_a_session_doors_window_and_full_room_policy(
+    app, client, login, forum, make_session
+):
+    session = make_session(forum, needs_booking=False)
+    login("admin")
+    page = client.get("/checkin/points/new", headers=EN).get_data(as_text=True)
+    assert "minutes before the start" in page and "admit and warn" in page
+    form = {"csrf_token": csrf_from(page), "name": "Salon B", "kind": "session",
+            "session": str(session.id), "active": "y", "counts_exit": "y",
+            "opens_minutes": "45", "closes_minutes": "10", "full_policy": "warn"}  # fmt: skip
+    assert client.post("/checkin/points/new", data=form, headers=EN).status_code == 302
+    with app.app_context():
+        point = db.session.scalars(select(CheckInPoint)).one()
+        assert (point.opens_minutes, point.closes_minutes, point.full_policy) == (45, 10, "warn")
+    # Minutes out of range are a form error; empty keeps the settings.
+    bad = client.post(
+        "/checkin/points/new", data={**form, "name": "Salon C", "opens_minutes": "-5"}, headers=EN
+    )
+    assert bad.status_code == 200 and "Salon C" in bad.get_data(as_text=True)
+    plain = {
+        **form,
+        "name": "Salon D",
+        "opens_minutes": "",
+        "closes_minutes": "",
+        "full_policy": "",
+    }
+    assert client.post("/checkin/points/new", data=plain, headers=EN).status_code == 302
+    with app.app_context():
+        point = db.session.scalars(select(CheckInPoint).where(CheckInPoint.name == "Salon D")).one()
+        assert (point.opens_minutes, point.closes_minutes, point.full_policy) == (None, None, None)

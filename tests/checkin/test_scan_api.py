@@ -18,7 +18,7 @@ from maruf_reg.models import (
     Seat,
     SeatStatus,
 )
-from tests.checkin.conftest import now_iso
+from tests.checkin.conftest import minutes_ago, now_iso, running_now
 
 
 @pytest.fixture
@@ -53,13 +53,14 @@ def test_second_scan_is_already_in_with_the_admission_that_counts(
 ):
     other_door = make_point(forum, name="Ana Giriş")
     token = badge(forum, ayse)
-    first = scan(token, entrance, scanned_at="2030-10-01T06:12:03.123Z", device="Door B tablet")
+    first_at = minutes_ago(8)
+    first = scan(token, entrance, scanned_at=first_at, device="Door B tablet")
     assert first.get_json()["outcome"] == "admitted"
-    again = scan(token, other_door, scanned_at="2030-10-01T06:20:00.000Z", device="phone 2")
+    again = scan(token, other_door, scanned_at=minutes_ago(1), device="phone 2")
     data = again.get_json()
     assert data["outcome"] == "already_in"
     assert data["previous"] == {
-        "scanned_at": "2030-10-01T06:12:03.123Z",
+        "scanned_at": first_at,
         "point": entrance.id,
         "point_name": "B Kapısı",
         "device": "Door B tablet",
@@ -93,7 +94,7 @@ def test_category_not_admitted(scan, forum, make_point, ayse, badge):
 def test_session_point_needs_a_booked_seat(
     app, scan, forum, make_point, make_session, make_registration, ayse, badge
 ):
-    session = make_session(forum, needs_booking=True)
+    session = make_session(forum, needs_booking=True, **running_now())
     door = make_point(forum, name="Salon A", session=session)
     seated = make_registration(forum)
     waiting = make_registration(forum)
@@ -114,7 +115,7 @@ def test_session_point_needs_a_booked_seat(
 
 
 def test_open_session_admits_everybody_once(scan, forum, make_point, make_session, ayse, badge):
-    plenary = make_session(forum, needs_booking=False)
+    plenary = make_session(forum, needs_booking=False, **running_now())
     door_1 = make_point(forum, name="Haliç Salonu sol", session=plenary)
     door_2 = make_point(forum, name="Haliç Salonu sağ", session=plenary)
     token = badge(forum, ayse)
@@ -344,16 +345,16 @@ def test_offline_scan_is_judged_as_it_happened_and_forced_double_admission_is_fl
 ):
     door = make_point(forum, name="Ana Giriş")
     token = badge(forum, ayse)
-    online = scan(token, door, scanned_at="2030-10-01T07:30:00.000Z", device="A").get_json()
+    online = scan(token, door, scanned_at=minutes_ago(6), device="A").get_json()
     assert online["outcome"] == "admitted"
-    # Device B was offline and let her in at 07:00 (before A): nothing earlier, so admitted.
+    # Device B was offline and let her in 3 minutes before A: nothing earlier, so admitted.
     early = scan(
-        token, door, scanned_at="2030-10-01T07:00:00.000Z", device="B", offline=True, forced=True
+        token, door, scanned_at=minutes_ago(9), device="B", offline=True, forced=True
     ).get_json()
     assert (early["outcome"], early["forced"]) == ("admitted", False)
-    # Device C was offline and let her in at 08:00, while she was inside: a double admission.
+    # Device C was offline and let her in after both, while she was inside: a double admission.
     late = scan(
-        token, door, scanned_at="2030-10-01T08:00:00.000Z", device="C", offline=True, forced=True
+        token, door, scanned_at=minutes_ago(3), device="C", offline=True, forced=True
     ).get_json()
     assert (late["outcome"], late["forced"], late["reason"]) == ("admitted", True, "already_in")
     assert late["previous"]["device"] == "B"  # the earliest admission counts

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from maruf_reg import badge_tokens as tokens
 from maruf_reg.extensions import db
 from maruf_reg.models import Category, Outcome, RegistrationStatus, Scan, Seat, SeatStatus
-from tests.checkin.conftest import now_iso
+from tests.checkin.conftest import now_iso, running_now
 
 
 def _item(token, point, **fields):
@@ -164,7 +164,7 @@ def test_replays_racing_each_other_store_one_row(
 def test_bundle_verifies_a_real_badge_with_its_public_key_alone(
     app, client, door_token, forum, make_point, make_session, make_registration, make_person, badge
 ):
-    session = make_session(forum, needs_booking=True)
+    session = make_session(forum, needs_booking=True, **running_now())
     point = make_point(
         forum, name="Salon A", session=session, categories=["participant", "speaker"]
     )

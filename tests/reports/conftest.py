@@ -342,5 +342,8 @@ def build_scenario(
 
 
 @pytest.fixture
-def scenario(build_scenario: Callable[..., Scenario]) -> Scenario:
-    return build_scenario()
+def scenario(build_scenario: Callable[..., Scenario], monkeypatch: pytest.MonkeyPatch) -> Scenario:
+    """The forum, read by the reports once it is over (no-shows count only started sessions)."""
+    built = build_scenario()
+    monkeypatch.setattr("maruf_reg.reports.tallies.reports_now", lambda: built.at(3, 0))
+    return built

@@ -198,7 +198,7 @@ def test_a_certificate_is_drawn_once_and_again_only_when_attendance_changes(
     assert again.get_data() == first
     assert len(drawn) == 1  # the second came from the file store
     # He is scanned into the resilience workshop too (a late sync): drawn again, with both.
-    make_scan(scenario.points["p2"], muhammad, scenario.at(1, 11))
+    make_scan(scenario.points["p2"], muhammad, scenario.at(1, 14, 5))
     changed = client.get(url).get_data()
     assert len(drawn) == 2 and len(drawn[1]) == 2
     assert "Resilience workshop" in _text(changed)

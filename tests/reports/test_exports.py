@@ -45,6 +45,8 @@ SCAN_HEADER = [
     "outcome",
     "device",
     "offline",
+    "forced",
+    "clock_skew",
 ]
 
 

@@ -1,5 +1,6 @@
 // The scanner page: camera (qr-scanner) and USB keyboard-wedge scanners; online through the JSON
 // API, offline with the point's bundle (Ed25519 check in the browser, IndexedDB queue, batch sync).
+import { roomOutcome, windowOutcome } from "./door_rules.js";
 import { Presence } from "./presence.js";
 import { openStore } from "./store.js";
 import { decodeToken, normaliseToken, verifySignature } from "./token.js";
@@ -23,6 +24,8 @@ let bundle = null; // {data, people: Map, revoked: Map, allowed: Set|null, insid
 let direction = "in";
 let syncing = false;
 let loggedOut = false;
+let clockSkew = 0; // this device's clock minus the server's, in seconds (the server says)
+let lastRefused = null; // the last NOT NOW / ROOM FULL scan: "admit anyway" sends it again
 let csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 
 // --- device name ---------------------------------------------------------------------------
@@ -85,7 +88,8 @@ let hideTimer = null;
 function showResult(answer, decidedOffline) {
   const panel = $("result");
   const outcome = answer.outcome;
-  const tone = { admitted: "good", exited: "good", already_in: "warn" }[outcome] || "bad";
+  let tone = { admitted: "good", exited: "good", already_in: "warn" }[outcome] || "bad";
+  if (outcome === "admitted" && answer.reason === "room_full" && !answer.forced) tone = "warn"; // admitted, room full
   panel.className = `result result-${tone} o-${outcome}`;
   $("result-word").textContent = T[outcome] || outcome;
   const person = answer.person;
@@ -109,8 +113,15 @@ function showResult(answer, decidedOffline) {
     const prev = answer.previous;
     lines.push(fill(T.since, { time: timeLabel(prev.scanned_at), point: prev.point_name || "" }));
   }
-  if (answer.forced) lines.push(T.forced);
+  if (answer.session) {
+    const times = answer.session;
+    lines.push(fill(T.session_times, { start: timeLabel(times.starts_at), end: timeLabel(times.ends_at), opens: timeLabel(times.opens_at) }));
+  }
+  if (answer.room) lines.push(fill(T.room_count, answer.room));
+  if (outcome === "point_inactive") lines.push(T.reason_point_inactive);
+  if (answer.forced) lines.push(["not_now", "room_full"].includes(answer.reason) ? T.admitted_anyway : T.forced);
   else if (answer.reason && T[`reason_${answer.reason}`]) lines.push(T[`reason_${answer.reason}`]);
+  $("result-anyway").hidden = !["not_now", "room_full"].includes(outcome);
   if (answer.note) lines.push(answer.note);
   if (decidedOffline) lines.push(`(${T.offline_decision})`);
   $("result-reason").textContent = lines.join(" — ");
@@ -127,6 +138,14 @@ function hideResult() {
   if (!isTouch) $("code").focus({ preventScroll: true });
 }
 $("result").addEventListener("click", hideResult);
+// Staff "admit anyway" on a NOT NOW or ROOM FULL answer: the same badge again, forced (recorded
+// as a forced admission and audited by the server).
+$("result-anyway").addEventListener("click", (event) => {
+  event.stopPropagation();
+  hideResult();
+  if (lastRefused) handleCode(lastRefused, true);
+  lastRefused = null;
+});
 
 function addLastScan(answer, at) {
   const list = $("last-scans");
@@ -153,6 +172,9 @@ async function updateStatus() {
   else if (syncing) text = T.syncing;
   else if (waiting) text = fill(T.waiting, { n: waiting });
   else text = T.online;
+  if (Math.abs(clockSkew) >= 60) text += ` · ${fill(T.clock_off, { n: Math.round(clockSkew / 60) })}`;
+  const setAside = store ? await store.count("rejected") : 0;
+  if (setAside) text += ` · ${fill(T.set_aside, { n: setAside })}`;
   status.textContent = text;
   status.className = `net-status ${navigator.onLine && !loggedOut ? (waiting ? "net-waiting" : "net-online") : "net-offline"}`;
   status.dataset.waiting = String(waiting);
@@ -174,11 +196,14 @@ async function postJSON(url, payload, timeoutMs) {
     const response = await fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
-      body: JSON.stringify(payload),
+      // The device's clock as it sends: the server answers the difference (X-Clock-Skew).
+      body: JSON.stringify({ ...payload, sent_at: new Date().toISOString() }),
       credentials: "same-origin",
       signal: controller.signal,
     });
     const body = await response.json().catch(() => ({}));
+    const skew = Number(response.headers.get("X-Clock-Skew") ?? body.clock_skew);
+    if (Number.isFinite(skew)) clockSkew = skew;
     if (!response.ok) throw new HttpError(response.status, body);
     return body;
   } finally {
@@ -255,15 +280,27 @@ async function localAnswer(item) {
   if (valid === null) return answer("revoked", "cancelled");
   if (claims.serial !== valid) return answer("revoked", "replaced");
   if (item.direction === "out") return answer("exited");
+  // The same rules in the same order as maruf_reg/checkin/scans.py (_judge).
   const categories = bundle.data.point.categories;
   if (categories.length && !categories.includes(who.category)) return answer("not_allowed", "category");
+  const doorWindow = bundle.data.window || null;
+  if (windowOutcome(doorWindow, item.scanned_at)) return { ...answer("not_now"), session: doorWindow };
   if (bundle.allowed && !bundle.allowed.has(claims.id)) return answer("not_allowed", "no_seat");
   const inside = await insideHere();
   if (inside.has(claims.id)) {
     const seen = inside.admission(claims.id);
     return answer("already_in", null, { scanned_at: seen, point: POINT, point_name: bundle.data.point.name, device: deviceName() });
   }
+  const room = bundle.data.room || null;
+  const full = roomOutcome(room, inside.inside.size);
+  if (full) return { ...answer(full[0], full[1]), room: { inside: inside.inside.size, capacity: room.capacity } };
   return answer("admitted");
+}
+
+// Staff "admit anyway" offline: what the rules said stays the reason, the admission is forced.
+function forcedAnswer(answer) {
+  if (!["not_now", "room_full"].includes(answer.outcome)) return answer;
+  return { ...answer, outcome: "admitted", reason: answer.reason || answer.outcome, forced: true };
 }
 
 // Who is inside as this device knows it: the bundle's list, then this device's own scans since,
@@ -278,12 +315,12 @@ async function insideHere() {
 
 // --- one scan -------------------------------------------------------------------------------------
 let busy = Promise.resolve();
-function handleCode(raw) {
-  busy = busy.then(() => processCode(raw)).catch((error) => console.error(error));
+function handleCode(raw, forced = false) {
+  busy = busy.then(() => processCode(raw, forced)).catch((error) => console.error(error));
   return busy;
 }
 
-async function processCode(raw) {
+async function processCode(raw, forced = false) {
   const token = normaliseToken(raw);
   if (!token) return;
   const item = {
@@ -293,6 +330,7 @@ async function processCode(raw) {
     scanned_at: new Date().toISOString(),
     device: deviceName(),
     direction,
+    ...(forced ? { forced: true } : {}),
   };
   let answer = null;
   if (navigator.onLine && !loggedOut) {
@@ -320,9 +358,11 @@ async function processCode(raw) {
     }
     offline = true;
     answer = await localAnswer(item);
+    if (forced) answer = forcedAnswer(answer);
     // The server judges it again on sync; `forced` says the person was let in already.
     await store.put("queue", { ...item, offline: true, forced: answer.outcome === "admitted" });
   }
+  lastRefused = ["not_now", "room_full"].includes(answer.outcome) ? token : null;
   if (answer.person) await store.put("events", { uuid: item.uuid, point: POINT, id: answer.person.id, outcome: answer.outcome, scanned_at: item.scanned_at });
   showResult(answer, offline);
   addLastScan(answer, item.scanned_at);
@@ -342,9 +382,15 @@ async function sync() {
     while (items.length) {
       const chunk = items.slice(0, 200);
       try {
-        await postJSON(root.dataset.batchUrl, { scans: chunk }, 30000);
+        const answer = await postJSON(root.dataset.batchUrl, { scans: chunk }, 30000);
         loggedOut = false;
-        for (const item of chunk) await store.delete("queue", item.uuid);
+        for (const [index, item] of chunk.entries()) {
+          // A scan the server answers with an error (a time too far off, a uuid reused): set
+          // aside where the status line counts it, never sent again.
+          const result = answer.results && answer.results[index];
+          if (result && result.error) await store.put("rejected", { ...item, error: result.error, code: result.code || null });
+          await store.delete("queue", item.uuid);
+        }
         items = items.slice(chunk.length);
       } catch (error) {
         if (!(error instanceof HttpError)) break;

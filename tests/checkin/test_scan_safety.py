@@ -1,0 +1,200 @@
+"""The scan path's safety rules: switched-off points, odd times and skewed clocks, reused uuids."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from maruf_reg.extensions import db
+from maruf_reg.models import AuditLog, CheckInPoint, Outcome, Scan
+from tests.checkin.conftest import minutes_ago, now_iso
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@pytest.fixture
+def door(forum, make_point):
+    return make_point(forum, name="Ana Giriş", counts_exit=True)
+
+
+@pytest.fixture
+def ali(forum, make_registration, make_person):
+    return make_registration(forum, make_person(given_name="Ali", family_name="Yılmaz"))
+
+
+@pytest.fixture
+def post_batch(client, door_token):
+    def post(scans, **extra):
+        return client.post(
+            "/api/v1/scans/batch",
+            json={"scans": scans, **extra},
+            headers={"Authorization": f"Bearer {door_token}"},
+        )
+
+    return post
+
+
+def _item(token, point, **fields):
+    return {
+        "token": token,
+        "point": point.id,
+        "uuid": str(uuid.uuid4()),
+        "scanned_at": now_iso(),
+        "device": "tablet",
+        **fields,
+    }
+
+
+def _stored(app):
+    with app.app_context():
+        return db.session.execute(
+            select(Scan.uuid, Scan.outcome, Scan.scanned_at, Scan.clock_skew).order_by(Scan.id)
+        ).all()
+
+
+# --- 1. inactive points ------------------------------------------------------------------------
+
+
+def test_a_switched_off_point_refuses_scans_batches_and_its_bundle(
+    app, client, door_token, scan, post_batch, forum, door, ali, badge
+):
+    with app.app_context():
+        db.session.get_one(CheckInPoint, door.id).active = False
+        db.session.commit()
+    token = badge(forum, ali)
+    single = scan(token, door).get_json()
+    assert (single["outcome"], single["reason"]) == ("point_inactive", None)
+    # Not even "admit anyway" opens a switched-off door.
+    forced = scan(token, door, forced=True).get_json()
+    assert (forced["outcome"], forced["forced"]) == ("point_inactive", False)
+    synced = post_batch([_item(token, door)]).get_json()["results"]
+    assert [a["outcome"] for a in synced] == ["point_inactive"]
+    assert [o for _u, o, _t, _s in _stored(app)] == [Outcome.POINT_INACTIVE] * 3
+    bundle = client.get(
+        f"/api/v1/points/{door.id}/bundle", headers={"Authorization": f"Bearer {door_token}"}
+    )
+    assert bundle.status_code == 409
+    assert "switched off" in bundle.get_json()["error"]
+
+
+# --- 2. time sanity and skewed clocks ------------------------------------------------------------
+
+ODD_TIMES = ["9999-12-31T12:00:00Z", "0001-01-01T00:30:00Z", "3000-01-01T00:00:00Z"]
+
+
+@pytest.mark.parametrize("when", ODD_TIMES)
+def test_a_single_scan_at_an_odd_time_is_a_clear_4xx(app, scan, forum, door, ali, badge, when):
+    response = scan(badge(forum, ali), door, scanned_at=when)
+    assert response.status_code == 422
+    assert response.get_json()["code"] == "bad_time"
+    assert _stored(app) == []
+
+
+def test_a_scan_from_yesterday_or_from_the_coming_hour_is_refused(
+    app, scan, forum, door, ali, badge
+):
+    token = badge(forum, ali)
+    assert scan(token, door, scanned_at=minutes_ago(25 * 60)).status_code == 422
+    assert scan(token, door, scanned_at=minutes_ago(-15)).status_code == 422
+    assert scan(token, door, scanned_at=minutes_ago(23 * 60)).status_code == 200
+    assert scan(token, door, scanned_at="not a time").status_code == 400
+
+
+def test_odd_times_in_a_batch_are_answered_per_item_and_the_rest_is_stored(
+    app, post_batch, forum, door, ali, make_registration, badge
+):
+    other = make_registration(forum)
+    items = [_item(badge(forum, ali), door)]
+    items += [_item(badge(forum, ali), door, scanned_at=when) for when in ODD_TIMES]
+    items += [_item(badge(forum, ali), door, scanned_at="garbage")]
+    items += [_item(badge(forum, other), door)]
+    response = post_batch(items)
+    assert response.status_code == 200
+    results = response.get_json()["results"]
+    assert [r.get("code") for r in results] == [None, *["bad_time"] * 4, None]
+    assert [r["outcome"] for r in results[1:-1]] == ["bad_time"] * 4  # old scanners: not admitted
+    assert [results[0]["outcome"], results[-1]["outcome"]] == ["admitted", "admitted"]
+    assert [row.uuid for row in _stored(app)] == [items[0]["uuid"], items[-1]["uuid"]]
+    # Sent again (the scanner retrying), the same answers: nothing sticks.
+    again = post_batch(items).get_json()["results"]
+    assert [r.get("code") for r in again] == [r.get("code") for r in results]
+    assert [again[0], again[-1]] == [results[0], results[-1]]
+    assert len(_stored(app)) == 2
+
+
+def test_a_device_a_day_fast_is_corrected_and_its_skew_kept(
+    app, scan, post_batch, forum, door, ali, make_registration, badge
+):
+    now = datetime.now(UTC)
+    fast = now + timedelta(days=1)
+    # Its own clock says the scan was 5 minutes ago, tomorrow.
+    items = [_item(badge(forum, ali), door, scanned_at=_iso(fast - timedelta(minutes=5)))]
+    response = post_batch(items, sent_at=_iso(fast))
+    answer = response.get_json()
+    assert answer["results"][0]["outcome"] == "admitted"
+    assert abs(answer["clock_skew"] - 86400) <= 5
+    assert abs(int(response.headers["X-Clock-Skew"]) - 86400) <= 5
+    # A single scan from a device 3 minutes slow: corrected too, skew answered.
+    other = make_registration(forum)
+    slow = now - timedelta(minutes=3)
+    single = scan(badge(forum, other), door, scanned_at=_iso(slow), sent_at=_iso(slow))
+    assert single.status_code == 200
+    assert abs(int(single.headers["X-Clock-Skew"]) + 180) <= 5
+    rows = _stored(app)
+    assert abs(rows[0].clock_skew - 86400) <= 5 and abs(rows[1].clock_skew + 180) <= 5
+    for row in rows:  # filed at the server's time, today
+        assert abs((row.scanned_at - now).total_seconds()) < 6 * 60
+    # A device whose clock is right within the tolerance keeps its own times.
+    third = make_registration(forum)
+    sent = scan(badge(forum, third), door, scanned_at=_iso(now), sent_at=_iso(now))
+    assert abs(int(sent.headers["X-Clock-Skew"])) <= 5
+    assert _stored(app)[-1].scanned_at == now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def test_an_unreadable_device_clock_is_a_bad_request(scan, forum, door, ali, badge):
+    response = scan(badge(forum, ali), door, sent_at="soon")
+    assert response.status_code == 400
+    assert "sent_at" in response.get_json()["error"]
+
+
+# --- 3. idempotency that checks content ----------------------------------------------------------
+
+
+def test_a_uuid_sent_again_with_other_content_is_refused_and_logged(
+    app, scan, post_batch, forum, door, make_point, ali, make_registration, badge, caplog
+):
+    other_door = make_point(forum, name="B Kapısı")
+    other = make_registration(forum)
+    token = badge(forum, ali)
+    key = str(uuid.uuid4())
+    first = scan(token, door, uuid=key)
+    assert scan(token, door, uuid=key).data == first.data  # the same: the stored answer
+    with caplog.at_level(logging.WARNING, logger="maruf_reg.checkin.scans"):
+        for response in (
+            scan(badge(forum, other), door, uuid=key),  # another badge
+            scan(token, other_door, uuid=key),  # another point
+            scan(token, door, uuid=key, direction="out"),  # another direction
+        ):
+            assert response.status_code == 409
+            assert response.get_json()["code"] == "uuid_conflict"
+    assert sum(key in record.getMessage() for record in caplog.records) == 3
+    batch = post_batch([_item(badge(forum, other), door, uuid=key), _item(token, other_door)])
+    results = batch.get_json()["results"]
+    assert results[0]["code"] == "uuid_conflict" and results[1]["outcome"] == "already_in"
+    assert [row.uuid for row in _stored(app)].count(key) == 1
+
+
+def test_a_forced_admission_is_audited(app, scan, forum, door, ali, badge):
+    token = badge(forum, ali)
+    scan(token, door)
+    again = scan(token, door, forced=True).get_json()
+    assert (again["outcome"], again["forced"], again["reason"]) == ("admitted", True, "already_in")
+    with app.app_context():
+        entries = db.session.scalars(select(AuditLog).where(AuditLog.action == "scan.forced"))
+        assert [e.details["reason"] for e in entries] == ["already_in"]
