@@ -2,7 +2,7 @@
 the outcomes NOT NOW, ROOM FULL and POINT INACTIVE
 
 Revision ID: 3c7d2e9a41b5
-Revises: e677115ecca5
+Revises: 8e25e5a0e9c2
 Create Date: 2026-12-06 04:50:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3c7d2e9a41b5'
-down_revision = 'e677115ecca5'
+down_revision = '8e25e5a0e9c2'
 branch_labels = None
 depends_on = None
 
