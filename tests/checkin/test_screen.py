@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from maruf_reg.checkin import room_screen
 from maruf_reg.extensions import db
-from maruf_reg.models import CheckInPoint, Outcome, PointKind, Scan
+from maruf_reg.models import CheckInPoint, Outcome, PointKind, Role, Scan
 
 EN = {"Accept-Language": "en"}
 
@@ -264,3 +264,9 @@ def test_a_deactivated_door_shows_no_count(app, venue):
     rooms = fresh(app)
     assert rooms["Salon A"].now.inside is None
     assert venue["door"].kind == PointKind.SESSION
+
+
+def test_staff_find_the_screen_on_the_points_page(client, login, venue):
+    login(Role.DOOR)
+    page = client.get("/checkin/", headers=EN).get_data(as_text=True)
+    assert 'href="/screen"' in page and "Room screen for the TVs" in page
