@@ -1,4 +1,4 @@
-"""Every session gets its door (issue 13): made with the session, following its name, given to
+"""Every session gets its door: made with the session, following its name, given to
 sessions that have none, switched off (scans kept) when the session is deleted."""
 
 from __future__ import annotations

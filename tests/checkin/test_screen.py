@@ -1,4 +1,4 @@
-"""The room screen `/screen` (issue 13): sessions now and next per room, seats left or ROOM FULL
+"""The room screen `/screen`: sessions now and next per room, seats left or ROOM FULL
 by the presence rule, no names, tr/en/ar, cheap for many TVs."""
 
 from __future__ import annotations
