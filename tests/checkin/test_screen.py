@@ -270,3 +270,23 @@ def test_staff_find_the_screen_on_the_points_page(client, login, venue):
     login(Role.DOOR)
     page = client.get("/checkin/", headers=EN).get_data(as_text=True)
     assert 'href="/screen"' in page and "Room screen for the TVs" in page
+
+
+def test_a_next_session_on_another_day_says_its_day(app, client, forum, make_room, make_session):
+    room = make_room(forum, name="Salon A", capacity=40)
+    # 23:00 in Istanbul; the next session is at 08:00 the next morning.
+    evening = datetime(2030, 10, 1, 20, 0, tzinfo=UTC)
+    make_session(
+        forum,
+        room=room,
+        title_en="Breakfast Talk",
+        starts_at=evening + timedelta(hours=9),
+        ends_at=evening + timedelta(hours=10),
+    )
+    with app.test_request_context("/screen.json?lang=en"):
+        from maruf_reg.checkin.screen import _layout
+
+        layout = _layout(room_screen.screen(evening))
+    assert layout["clock"] == "23:00"
+    assert layout["rooms"][0]["next"]["starts"] == "Wed 08:00"
+    assert layout["rooms"][0]["now"] is None
