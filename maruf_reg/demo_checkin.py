@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from maruf_reg.checkin.doors import door_name
 from maruf_reg.demo_programme import local
 from maruf_reg.extensions import db
 from maruf_reg.models import (
@@ -27,7 +28,7 @@ def demo_points(forum: Forum, sessions: list[Session]) -> dict[str, Any]:
     by_session = {
         s.id: CheckInPoint(
             forum=forum,
-            name=f"{s.room.name if s.room else ''} · {s.title_tr}"[:100],
+            name=door_name(s.title_tr, s.room.name if s.room else ""),
             kind=PointKind.SESSION,
             session=s,
         )

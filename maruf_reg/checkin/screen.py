@@ -8,6 +8,7 @@ JavaScript the page reloads itself (`<noscript><meta http-equiv=refresh>`).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,11 +41,22 @@ def _session(item: ScreenSession | None, screen_: Screen, locale: str) -> dict[s
         "title_lang": language,
         "title_dir": text_direction(language),
         "time": time_range(item.starts_at, item.ends_at, locale=locale, zone=zone),
-        "starts": format_moment(item.starts_at, "time", locale=locale, zone=zone),
+        # A next session on another day (late in the evening) says its day.
+        "starts": format_moment(
+            item.starts_at,
+            "time" if _same_day(item.starts_at, screen_) else "weekday_time",
+            locale=locale,
+            zone=zone,
+        ),
         "seats_left": seats,
         "full": item.full,
         "status": status,
     }
+
+
+def _same_day(moment: datetime, screen_: Screen) -> bool:
+    zone = _zone(screen_)
+    return moment.astimezone(zone).date() == screen_.at.astimezone(zone).date()
 
 
 def _zone(screen_: Screen) -> ZoneInfo:

@@ -1,4 +1,4 @@
-"""Every session gets its door (issue 13): made with the session, following its name, given to
+"""Every session gets its door: made with the session, following its name, given to
 sessions that have none, switched off (scans kept) when the session is deleted."""
 
 from __future__ import annotations
@@ -99,6 +99,7 @@ def test_no_check_in_means_no_door_until_it_is_unticked(
     # Not listed as missing a door either.
     page = client.get("/admin/program", headers=EN).get_data(as_text=True)
     assert 'id="doorless"' not in page
+    assert "· no check-in" in page
     form.pop("no_checkin")
     response = submit(f"/admin/program/sessions/{session.id}", form, headers=EN)
     assert response.status_code == 302

@@ -1,4 +1,4 @@
-"""The room screen `/screen` (issue 13): sessions now and next per room, seats left or ROOM FULL
+"""The room screen `/screen`: sessions now and next per room, seats left or ROOM FULL
 by the presence rule, no names, tr/en/ar, cheap for many TVs."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from maruf_reg.checkin import room_screen
 from maruf_reg.extensions import db
-from maruf_reg.models import CheckInPoint, Outcome, PointKind, Scan
+from maruf_reg.models import CheckInPoint, Outcome, PointKind, Role, Scan
 
 EN = {"Accept-Language": "en"}
 
@@ -264,3 +264,29 @@ def test_a_deactivated_door_shows_no_count(app, venue):
     rooms = fresh(app)
     assert rooms["Salon A"].now.inside is None
     assert venue["door"].kind == PointKind.SESSION
+
+
+def test_staff_find_the_screen_on_the_points_page(client, login, venue):
+    login(Role.DOOR)
+    page = client.get("/checkin/", headers=EN).get_data(as_text=True)
+    assert 'href="/screen"' in page and "Room screen for the TVs" in page
+
+
+def test_a_next_session_on_another_day_says_its_day(app, client, forum, make_room, make_session):
+    room = make_room(forum, name="Salon A", capacity=40)
+    # 23:00 in Istanbul; the next session is at 08:00 the next morning.
+    evening = datetime(2030, 10, 1, 20, 0, tzinfo=UTC)
+    make_session(
+        forum,
+        room=room,
+        title_en="Breakfast Talk",
+        starts_at=evening + timedelta(hours=9),
+        ends_at=evening + timedelta(hours=10),
+    )
+    with app.test_request_context("/screen.json?lang=en"):
+        from maruf_reg.checkin.screen import _layout
+
+        layout = _layout(room_screen.screen(evening))
+    assert layout["clock"] == "23:00"
+    assert layout["rooms"][0]["next"]["starts"] == "Wed 08:00"
+    assert layout["rooms"][0]["now"] is None

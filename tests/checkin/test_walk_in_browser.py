@@ -1,4 +1,4 @@
-"""Issue 14's "done when", in a real browser: desk staff register a walk-in with an Arabic name and
+"""The walk-in at the desk, in a real browser: desk staff register a walk-in with an Arabic name and
 no e-mail at the desk form, admitted at the entrance in the same step; the badge PDF is printed
 (its text carries the name, its QR code the badge token); door staff scan that code at a session
 door and the door admits her; the organisers' dashboard counts one walk-in.
