@@ -76,3 +76,20 @@ def test_the_turkish_certificate_for_one_session_speaks_turkish(app):
     with app.app_context(), force_locale("tr"):
         sentence = gettext("attended the following session of the %(forum)s:", forum="MARUF")
     assert sentence.startswith("adlı katılımcının MARUF kapsamındaki aşağıdaki oturuma")
+
+
+@pytest.mark.parametrize("folder", CATALOGUES, ids=lambda f: str(f.relative_to(ROOT)))
+def test_arabic_plurals_use_the_accusative_for_eleven_to_ninety_nine(folder):
+    """Arabic counts 11–99 things in the accusative singular ("11 مقعدًا") and 100 in the genitive
+    ("100 مقعد"). The catalogue's plural formula puts 100–102 in form 4 and 11–99 in form 5
+    (not CLDR's order): a translation written in CLDR's order says "11 مقعد", "100 مقعدًا"."""
+    catalogue = read_po((folder / "ar" / "LC_MESSAGES" / "messages.po").open("rb"))
+    assert catalogue.plural_expr.endswith("n%100>=0 && n%100<=2 ? 4 : 5)")
+    fathatan = "\u064b"
+    swapped = [
+        message.id[0]
+        for message in catalogue
+        if message.id and message.pluralizable
+        if fathatan in message.string[4] and fathatan not in message.string[5]
+    ]
+    assert swapped == []
