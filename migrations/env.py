@@ -11,7 +11,9 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Alembic's logging set-up, without switching off the app's loggers that exist already (an upgrade
+# run inside a process — init-db, the tests — would otherwise silence them for its lifetime).
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

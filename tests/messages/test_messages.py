@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from maruf_reg import personal_data
 from maruf_reg.extensions import db
@@ -24,6 +24,7 @@ from maruf_reg.models import (
     PointKind,
     Registration,
     Scan,
+    Session,
     utcnow,
 )
 from tests.conftest import csrf_from
@@ -117,8 +118,23 @@ def test_filters_waitlisted_speakers_country_language_badge_and_attendance(ctx, 
             registration_id=people.john.id,
             outcome=Outcome.ADMITTED,
             uuid="11111111-1111-4111-8111-111111111111",
-            scanned_at=utcnow(),
+            scanned_at=people.session.starts_at + timedelta(minutes=5),
         )
+    )
+    db.session.commit()
+    assert who(session_id=people.session.id, attendance="attended") == {"john@example.org"}
+    # As in the reports: nobody is a no-show of a session that has not started (it is in 2030).
+    assert who(session_id=people.session.id, attendance="no_show") == set()
+    starts = utcnow() - timedelta(hours=3)
+    db.session.execute(
+        update(Session)
+        .where(Session.id == people.session.id)
+        .values(starts_at=starts, ends_at=starts + timedelta(hours=1))
+    )
+    db.session.execute(
+        update(Scan)
+        .where(Scan.point_id == point.id)
+        .values(scanned_at=starts + timedelta(minutes=5))
     )
     db.session.commit()
     assert who(session_id=people.session.id, attendance="attended") == {"john@example.org"}
