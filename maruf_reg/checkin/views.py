@@ -187,6 +187,7 @@ def scanner(point_id: int) -> Response:
         "tap": _("Tap to continue"),
         "in": _("In"),
         "out": _("Out"),
+        "sign_out_waiting": _("%(n)s scans are not synced yet and would be lost. Sign out anyway?"),
     }
     strings.update({f"category_{k}": v for k, v in category_choices()})
     html = render_template(

@@ -1,7 +1,7 @@
 // The scanner page: camera (qr-scanner) and USB keyboard-wedge scanners; online through the JSON
 // API, offline with the point's bundle (Ed25519 check in the browser, IndexedDB queue, batch sync).
 import { Presence } from "./presence.js";
-import { openStore } from "./store.js";
+import { deleteStore, openStore } from "./store.js";
 import { decodeToken, normaliseToken, verifySignature } from "./token.js";
 
 const root = document.getElementById("scanner");
@@ -526,6 +526,39 @@ $("camera-toggle").addEventListener("click", () => {
   } else {
     startCamera();
   }
+});
+
+// --- sign out this device ---------------------------------------------------------------------
+// A shared tablet keeps nothing of this session: the offline data (names, queue, scans seen) and
+// the service worker's saved pages are deleted, then the session is ended on the server.
+async function wipeDevice() {
+  if (camera) {
+    camera.destroy();
+    camera = null;
+  }
+  if (store) {
+    const open = store;
+    store = null;
+    open.close();
+  }
+  bundle = null;
+  await deleteStore();
+  if (window.caches) {
+    for (const key of await caches.keys()) await caches.delete(key);
+  }
+}
+
+$("sign-out-device").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  if (store && navigator.onLine) await sync();
+  const waiting = store ? await store.count("queue") : 0;
+  if (waiting && !window.confirm(fill(T.sign_out_waiting, { n: waiting }))) return;
+  // A tablet open all day has an old form token: take a fresh one for the log-out.
+  if (navigator.onLine && !loggedOut) await refreshCsrf().catch(() => false);
+  await wipeDevice();
+  form.elements.csrf_token.value = csrfToken;
+  form.submit();
 });
 
 // --- start ------------------------------------------------------------------------------------
