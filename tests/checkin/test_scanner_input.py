@@ -113,3 +113,75 @@ def test_twenty_codes_typed_like_a_usb_scanner_are_all_scanned_in_order(
     assert [next(c for c in s.split() if c.startswith("o-"))[2:] for s in shown[:20]] == [
         o.value for o in expected
     ]
+
+
+CACHED = """async () => {
+  const found = [];
+  for (const key of await caches.keys()) {
+    const cache = await caches.open(key);
+    for (const request of await cache.keys()) {
+      const response = await cache.match(request);
+      const path = new URL(request.url).pathname;
+      found.push([path, path.startsWith("/static/") ? "" : await response.text()]);
+    }
+  }
+  return found;
+}"""
+
+
+def _open_scanner(page, live_server: str, point_id: int) -> None:
+    page.goto(f"{live_server}/checkin/{point_id}")
+    page.wait_for_selector("#scanner[data-ready=true]", timeout=20000)
+
+
+def test_the_service_worker_keeps_no_personal_data_and_sign_out_wipes_the_device(
+    app, live_server, forum, make_point, make_registration, make_person, make_staff
+):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    door = make_point(forum, name="C Kapısı")
+    make_registration(
+        forum, make_person(given_name="Ayşe", family_name="Öztürk", email="ayse@example.org")
+    )
+    staff = make_staff("desk")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = browser.new_context(locale="en-GB").new_page()
+            page.goto(f"{live_server}/login?lang=en")
+            page.fill("input[name=email]", staff.email)
+            page.fill("input[name=password]", staff.password)
+            page.click("button[type=submit]")
+            _open_scanner(page, live_server, door.id)
+            for _tick in range(100):  # the worker installs and takes the page over
+                if page.evaluate("navigator.serviceWorker.controller !== null"):
+                    break
+                page.wait_for_timeout(100)
+            _open_scanner(page, live_server, door.id)
+            # The desk's search and the API answers go through the worker: none is kept.
+            page.goto(f"{live_server}/checkin/desk?q=ayse")
+            assert "ayse@example.org" in page.content()
+            _open_scanner(page, live_server, door.id)
+            page.evaluate("fetch('/api/v1/people?q=ayse').then((r) => r.text())")
+            cached = page.evaluate(CACHED)
+            paths = {path for path, _body in cached}
+            assert f"/checkin/{door.id}" in paths  # the shell, for offline use
+            assert "/static/js/checkin/scanner.js" in paths
+            assert not [p for p in paths if "desk" in p or p.startswith("/api/")], paths
+            for path, body in cached:
+                assert "ayse@example.org" not in body and "Öztürk" not in body, path
+            # The offline bundle (with names) is in IndexedDB until the device signs out.
+            names = "indexedDB.databases().then((all) => all.map((d) => d.name))"
+            assert "maruf-checkin" in page.evaluate(names)
+
+            page.click(".device-settings summary")
+            with page.expect_navigation():
+                page.click("#sign-out-device button")
+            assert page.evaluate("caches.keys().then((keys) => keys.length)") == 0
+            assert "maruf-checkin" not in page.evaluate(names)
+            page.goto(f"{live_server}/checkin/{door.id}")
+            assert "/login" in page.url
+        finally:
+            browser.close()
