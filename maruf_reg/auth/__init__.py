@@ -24,7 +24,7 @@ def _load_user(user_id: str) -> Any:
     """The session's staff user, if the session is still theirs: made with the user's current
     session version (a log-out ends every copy of the cookie) and the user still active."""
     number, _, version = user_id.partition(":")
-    if not (number.isdigit() and version.isdigit()):
+    if not (number.isascii() and number.isdigit() and version.isascii() and version.isdigit()):
         return None
     user = db.session.get(StaffUser, int(number))
     if user is None or user.session_version != int(version) or not user.active:
