@@ -110,7 +110,9 @@ def test_staff_and_personal_pages_are_never_stored(
     assert "no-store" not in anonymous.get("/").headers.get("Cache-Control", "")
 
 
-def test_a_bearer_token_on_a_form_route_is_refused_not_a_crash(app, client, make_api_token):
+def test_a_bearer_token_on_a_form_route_is_refused_not_a_crash(
+    app, client, make_api_token, make_staff
+):
     admin = make_api_token(Role.ADMIN)
     headers = {"Authorization": f"Bearer {admin}"}
     # Forms act as a staff user; a token is no staff user: 403, and nothing is written.
@@ -127,5 +129,7 @@ def test_a_bearer_token_on_a_form_route_is_refused_not_a_crash(app, client, make
             db.session.scalar(select(ApiToken.id).where(ApiToken.name == "made by a token")) is None
         )
         assert db.session.scalar(select(StaffUser.id)) is None
-    # Pages a token may read still open.
+    make_staff(Role.DESK)  # the staff page compares each user with the one looking
+    # Pages a token may read still open; a page that needs a staff user refuses it, never a 500.
     assert client.get("/admin/tokens", headers=headers).status_code == 200
+    assert client.get("/admin/staff", headers=headers).status_code == 403
