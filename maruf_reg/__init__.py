@@ -31,8 +31,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "MARUF_SECRET_KEY is not set: set it in the environment or in instance/config.py "
             "(`make run` generates one for a development machine)."
         )
-    # The instance folder holds the SQLite database, Huey's queue, the outbox and generated files.
-    os.makedirs(app.instance_path, exist_ok=True)
+    # The instance folder holds the SQLite database, Huey's queue, the outbox and generated files:
+    # 0700, and the database files 0600 (maruf_reg.database makes them so as it opens them).
+    from maruf_reg.database import protect_instance_folder, protect_sqlite_files
+
+    protect_instance_folder(app.instance_path)
+    protect_sqlite_files(os.path.join(app.instance_path, "huey.sqlite3"))  # the job queue
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
             "sqlite:///" + os.path.join(app.instance_path, "maruf.sqlite3")

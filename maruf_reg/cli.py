@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from maruf_reg.auth import services as auth_services
-from maruf_reg.database import write_intent
+from maruf_reg.database import protect_instance_folder, protect_sqlite_files, write_intent
 from maruf_reg.extensions import db, huey
 from maruf_reg.jobs import QUEUES
 from maruf_reg.models import Role
@@ -39,9 +39,11 @@ def init_db() -> None:
     Several hosts may run it at once (each deploy): on PostgreSQL they take turns on an advisory
     lock, and the later ones find the schema up to date.
     """
-    os.makedirs(current_app.instance_path, exist_ok=True)
+    protect_instance_folder(current_app.instance_path)
     if db.engine.dialect.name != "postgresql":
         upgrade()
+        if db.engine.url.database:
+            protect_sqlite_files(db.engine.url.database)
     else:
         with db.engine.connect() as connection:
             # Wait as long as the other host's upgrade takes (no WRITE_LOCK_TIMEOUT here).

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
@@ -201,11 +202,34 @@ def _open_lock_file(path: str) -> int:
     return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
 
 
+#: SQLite's files beside the database; it makes the WAL, shared memory and journal with the
+#: database file's own mode
+_SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def protect_sqlite_files(path: str) -> None:
+    """The database and its WAL, shared memory and journal: readable by the app's user alone."""
+    for suffix in _SQLITE_SUFFIXES:
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(path + suffix, 0o600)
+
+
+def protect_instance_folder(folder: str) -> None:
+    """The instance folder (database, keys, queue, outbox): the app's user alone may enter it."""
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    try:
+        os.chmod(folder, 0o700)
+    except PermissionError:
+        # A folder that belongs to another user (a read-only mount): say so, do not stop.
+        logging.getLogger(__name__).warning("cannot make %s private (chmod 0700)", folder)
+
+
 @event.listens_for(Engine, "connect")
 def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         path = _database_file(dbapi_connection)
         if path:
+            protect_sqlite_files(path)
             connection_record.info["write_lock_path"] = path + ".write-lock"
             connection_record.info["write_lock"] = _open_lock_file(path + ".write-lock")
         # We emit BEGIN ourselves (see _on_begin); pysqlite's own would be deferred.

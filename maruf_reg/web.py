@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
+from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import get_timezone, gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -127,9 +127,28 @@ def set_security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
     if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # Staff pages and personal pages hold personal data: no browser (a shared door tablet) or
+    # cache in between keeps a copy. A view's own "private, no-store" stays as it is.
+    if "no-store" not in headers.get("Cache-Control", "") and _private_page():
+        headers["Cache-Control"] = "no-store"
     response.vary.add("Accept-Language")
     response.vary.add("Cookie")
     return response
+
+
+#: personal pages (the secret link and everything under it) and the staff's log-in and log-out
+PRIVATE_PATHS = ("/r/", "/login", "/logout")
+
+
+def _private_page() -> bool:
+    """A staff page, a personal page, or any page a logged-in staff user sees (not static files)."""
+    if request.endpoint == "static":
+        return False
+    if is_staff_page() or request.path.startswith(PRIVATE_PATHS):
+        return True
+    # Only a user this request has loaded already: no query here (the database may be down).
+    user = g.get("_login_user")
+    return bool(user is not None and user.is_authenticated)
 
 
 @functools.cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Request, jsonify, redirect, request, url_for
+from flask import Flask, Request, current_app, jsonify, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
@@ -21,9 +21,15 @@ def bearer_token(req: Request) -> str | None:
 
 
 def _load_user(user_id: str) -> Any:
-    if not user_id.isdigit():
+    """The session's staff user, if the session is still theirs: made with the user's current
+    session version (a log-out ends every copy of the cookie) and the user still active."""
+    number, _, version = user_id.partition(":")
+    if not (number.isascii() and number.isdigit() and version.isascii() and version.isdigit()):
         return None
-    return db.session.get(StaffUser, int(user_id))
+    user = db.session.get(StaffUser, int(number))
+    if user is None or user.session_version != int(version) or not user.active:
+        return None
+    return user
 
 
 def _load_from_request(req: Request) -> Any:
@@ -52,9 +58,20 @@ def _check_credentials() -> tuple[Response, int] | None:
     if token is not None:
         if principal_for_token(token) is None:
             return jsonify({"error": "invalid or revoked token"}), 401
+        if not _takes_tokens():
+            return jsonify({"error": "this form needs a staff log-in, not a bearer token"}), 403
         return None
     csrf.protect(apply_exemptions=True)
     return None
+
+
+def _takes_tokens() -> bool:
+    """Bearer tokens read any page their role may see and write through the JSON API; a form
+    (a write outside /api/) acts as a staff user, unless its view says it takes tokens."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "takes_tokens", False))
 
 
 def init_app(app: Flask) -> None:

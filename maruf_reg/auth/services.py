@@ -6,9 +6,11 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import NoReturn
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
+from werkzeug.exceptions import Forbidden
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from maruf_reg import audit, text
@@ -38,6 +40,11 @@ class TokenPrincipal:
 
     def get_id(self) -> str:
         return f"token:{self.token_id}"
+
+    @property
+    def id(self) -> NoReturn:
+        """A token is no staff user: a page that needs one refuses it (403), never a crash."""
+        raise Forbidden("this page needs a staff log-in, not a bearer token")
 
     def has_role(self, *roles: Role | str) -> bool:
         return self.role == Role.ADMIN or self.role in roles
@@ -108,6 +115,17 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     user.last_login_at = utcnow()
     db.session.commit()
     return user
+
+
+def end_sessions(user: StaffUser) -> None:
+    """Log the user out everywhere: every session cookie made before stops working."""
+    db.session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id)
+        .values(session_version=StaffUser.session_version + 1)
+    )
+    db.session.commit()
+    db.session.refresh(user)
 
 
 def create_token(

@@ -62,6 +62,9 @@ def login() -> str | Response:
 def logout() -> Response:
     form = ConfirmForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()  # the proxied object, for isinstance
+        if isinstance(user, StaffUser):
+            services.end_sessions(user)
         logout_user()
         # The next person at this browser starts on the public forum again.
         choose_staff_forum(None)

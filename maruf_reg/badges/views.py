@@ -23,7 +23,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from maruf_reg import files, limits
-from maruf_reg.auth.access import admin_required, role_required
+from maruf_reg.auth.access import admin_required, role_required, takes_tokens
 from maruf_reg.badges import batches, services, tasks
 from maruf_reg.badges.errors import STATUS_NAMES
 from maruf_reg.badges.forms import CATEGORY_NAMES, BatchForm, PrintForm, SettingsForm
@@ -95,10 +95,13 @@ def personal_badge(token: str) -> Any:
     return _pdf(pdf, f"badge-{registration.forum.slug}.pdf")
 
 
-@bp.route("/desk/badges/<int:registration_id>.pdf")
+@bp.route("/desk/badges/<int:registration_id>.pdf", methods=["POST"])
+@takes_tokens
 @role_required(*DESK)
 def print_one(registration_id: int) -> Any:
-    """The desk prints a registration's badge now (same serial; recorded as printed)."""
+    """The desk prints a registration's badge now (same serial; recorded as printed). A POST with
+    the form's CSRF token (checked before every form) or a desk token: a link (a GET, maybe from
+    another site) never marks a badge printed."""
     try:
         pdf = services.print_one(registration_id, layout=_layout(), staff_user_id=_staff_id())
     except services.RegistrationNotFound:
@@ -109,6 +112,7 @@ def print_one(registration_id: int) -> Any:
 
 
 @bp.route("/desk/badges/<int:registration_id>/reprint", methods=["POST"])
+@takes_tokens
 @role_required(*DESK)
 def reprint(registration_id: int) -> Any:
     """A lost badge: a new serial (the lost badge stops working), then the new badge's PDF."""

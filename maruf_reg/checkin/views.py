@@ -153,11 +153,8 @@ def point_edit(point_id: int) -> str | BaseResponse:
     return render_template("checkin/point_form.html", form=form, point=point)
 
 
-@bp.route("/<int:point_id>")
-@role_required(Role.DOOR, Role.DESK)
-def scanner(point_id: int) -> Response:
-    """The scanner page of one point: camera, USB scanner, offline queue, live counts."""
-    point = db.get_or_404(CheckInPoint, point_id)
+def _answer_strings() -> dict[str, str]:
+    """The answers' words: outcomes and reasons, in the page's language."""
     strings = {
         "admitted": _("ADMIT"),
         "already_in": _("ALREADY IN"),
@@ -189,6 +186,15 @@ def scanner(point_id: int) -> Response:
         "reason_no_seat": _("No seat booked for this session."),
         "reason_already_in": _("was already in"),
         "not_in_list": _("Valid badge; name not in this device's list yet."),
+    }
+    strings.update({f"category_{k}": v for k, v in category_choices()})
+    return strings
+
+
+def _scanner_strings() -> dict[str, str]:
+    """The scanner page's words, in the page's language, for scanner.js."""
+    return {
+        **_answer_strings(),
         "online": _("Online"),
         "offline_waiting": _("Offline — %(n)s waiting"),
         "waiting": _("%(n)s waiting to sync"),
@@ -202,12 +208,19 @@ def scanner(point_id: int) -> Response:
         "tap": _("Tap to continue"),
         "in": _("In"),
         "out": _("Out"),
+        "sign_out_waiting": _("%(n)s scans are not synced yet and would be lost. Sign out anyway?"),
     }
-    strings.update({f"category_{k}": v for k, v in category_choices()})
+
+
+@bp.route("/<int:point_id>")
+@role_required(Role.DOOR, Role.DESK)
+def scanner(point_id: int) -> Response:
+    """The scanner page of one point: camera, USB scanner, offline queue, live counts."""
+    point = db.get_or_404(CheckInPoint, point_id)
     html = render_template(
         "checkin/scanner.html",
         point=point,
-        strings=strings,
+        strings=_scanner_strings(),
         counts=checkin_counts.live_counts(point.forum, [point.id])[point.id],
     )
     response = Response(html, mimetype="text/html")

@@ -38,10 +38,17 @@ class StaffUser(UserMixin, Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: put in the session at log-in and checked on every request: logging out bumps it, so a
+    #: copy of the old session cookie (a shared tablet, a replay) is logged out too
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        """What the session cookie keeps: the user and the session version it was made with."""
+        return f"{self.id}:{self.session_version}"
 
     def has_role(self, *roles: Role | str) -> bool:
         return self.role == Role.ADMIN or self.role in roles

@@ -139,6 +139,9 @@ class Registration(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: who ended the registration: ``self`` (the person may undo it) or ``staff`` (an organiser's
+    #: cancellation or rejection: only an organiser undoes it); kept only while cancelled
+    cancelled_by: Mapped[str | None] = mapped_column(String(10))
 
     forum: Mapped[Forum] = relationship()
     person: Mapped[Person] = relationship()

@@ -64,15 +64,16 @@ def admin_list() -> str:
     form.theme.choices = options(
         [("", _("All themes")), *((str(t.id), t.name(locale)) for t in themes)]
     )
+    if form.left_out():
+        flash(_("A filter in the address was not understood and is left out."), "warning")
     page = listing.search_registrations(
         forum.id, form.filters(), page=request.args.get("page", 1, type=int) or 1
     )
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "registration/admin/list.html",
         form=form,
         page=page,
-        args=args,
+        args=form.query_args(),
         is_admin=_is_admin(),
     )
 

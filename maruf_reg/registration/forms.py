@@ -391,6 +391,29 @@ class FilterForm(Form):
             country=self.country.data if is_country(self.country.data or "") else "",
         )
 
+    def left_out(self) -> list[str]:
+        """The filters given in the URL that `filters()` could not use (`?theme=²`)."""
+        chosen = self.filters()
+        used = {
+            "category": chosen.category is not None,
+            "status": chosen.status is not None,
+            "theme": chosen.theme_id is not None,
+            "country": bool(chosen.country),
+        }
+        return [
+            name
+            for name, ok in used.items()
+            if self[name].raw_data and self[name].raw_data[0] and not ok
+        ]
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as the list's links repeat them: only this form's own fields."""
+        return {
+            name: str(field.raw_data[0])
+            for name, field in self._fields.items()
+            if field.raw_data and field.raw_data[0]
+        }
+
 
 class ImportForm(Form):
     file = FileField(_l("CSV file"))

@@ -28,6 +28,7 @@ from maruf_reg.registration.mails import Notice, send_notice, send_promotions
 from maruf_reg.registration.seats import SeatChanges, SeatError
 from maruf_reg.registration.services import (
     EmailTaken,
+    OrganisersDecision,
     PersonDetails,
     RegistrationError,
     WrongStatus,
@@ -177,6 +178,7 @@ def _ended(
     previous = registration.status
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = utcnow()
+    registration.cancelled_by = "self" if actor == "self" else "staff"
     audit.record(
         action,
         obj=registration,
@@ -280,14 +282,21 @@ def decide_many(
 def reactivate(
     registration_id: int, *, actor: str = "self", staff_user_id: int | None = None
 ) -> None:
-    """Undo a cancellation: confirmed again, or pending if the category needs approval."""
+    """Undo a cancellation: confirmed again, or pending if the category needs approval.
+
+    The person (`actor="self"`) may only undo their own cancellation: an organiser's cancellation
+    or rejection stays until an organiser changes it (`OrganisersDecision`)."""
     registration = _locked(registration_id)
     if registration.status != RegistrationStatus.CANCELLED:
         db.session.rollback()
         raise WrongStatus(f"registration {registration_id} is {registration.status.value}")
+    if actor == "self" and registration.cancelled_by != "self":
+        db.session.rollback()
+        raise OrganisersDecision(f"registration {registration_id} was ended by an organiser")
     status = status_for(registration.forum, registration.category)
     registration.status = status
     registration.cancelled_at = None
+    registration.cancelled_by = None
     if status == RegistrationStatus.CONFIRMED:
         registration.confirmed_at = utcnow()
     audit.record(

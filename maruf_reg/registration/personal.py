@@ -165,6 +165,8 @@ def reactivate(token: str) -> BaseResponse:
     if ConfirmForm().validate_on_submit():
         try:
             lifecycle.reactivate(registration.id, actor="self")
+        except services.OrganisersDecision:
+            flash(_("The organisers ended this registration: only they can change it."), "error")
         except services.WrongStatus:
             pass
         else:

@@ -47,6 +47,10 @@ class WrongStatus(RegistrationError):
     """The registration is not in a state that allows this (approve a confirmed one …)."""
 
 
+class OrganisersDecision(WrongStatus):
+    """An organiser cancelled or rejected the registration: only an organiser undoes it."""
+
+
 def normalise_email(email: str) -> str:
     """The address as we store it (see maruf_reg.text.normalise_email)."""
     try:

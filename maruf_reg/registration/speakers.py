@@ -206,7 +206,15 @@ def accept(token: str, profile: SpeakerProfile) -> Registration:
             db.session.add(registration)
         else:
             already_speaks = registration.category in (Category.SPEAKER, Category.MODERATOR)
-            if not (already_speaks and registration.status == RegistrationStatus.CONFIRMED):
+            # An organiser's cancellation or rejection stays: an older invitation taken up
+            # afterwards records the part, and only an organiser puts the person back in the queue.
+            ended_by_staff = (
+                registration.status == RegistrationStatus.CANCELLED
+                and registration.cancelled_by != "self"
+            )
+            if ended_by_staff:
+                pass
+            elif not (already_speaks and registration.status == RegistrationStatus.CONFIRMED):
                 changed.update(
                     audit.changes(
                         registration,

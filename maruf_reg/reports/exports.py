@@ -8,12 +8,15 @@ Contract (the README's "Reports" section): UTF-8 with a BOM, comma-separated, En
 in ISO 8601 UTC, the contract's column codes as the header. For people, the same export can carry
 the forum's local times and a header in their language (`ExportOptions`).
 A text cell that starts with = + - @ (or a tab or carriage return) gets a leading ' so that a
-spreadsheet shows it as text instead of running it as a formula.
+spreadsheet shows it as text instead of running it as a formula. A CSV cell that holds a separator
+(`,`, `;`, a tab) is quoted; and since Excel on a Turkish or German Windows splits a comma file at
+`;` whatever the quotes, a formula character after a `;` or a tab inside a cell gets the ' too
+(`x;=2+5` is written `"x;'=2+5"`): no piece of a cell starts a formula (`csv_line`, the one CSV
+writer).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Iterator, Sequence
@@ -42,6 +45,7 @@ __all__ = [
     "ExportOptions",
     "Times",
     "csv_chunks",
+    "csv_line",
     "export_to_file",
     "filename",
     "safe_text",
@@ -61,6 +65,26 @@ XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def safe_text(value: str) -> str:
     """A text cell a spreadsheet will not run as a formula."""
     return "'" + value if value.startswith(FORMULA_START) else value
+
+
+#: what makes a CSV cell quoted: a separator some spreadsheet splits at, a quote, a line end
+_NEEDS_QUOTES = re.compile(r'[",;\t\r\n]')
+
+
+#: a formula character where a `;`-splitting spreadsheet starts a new cell inside ours
+_SPLIT_FORMULA = re.compile(r"([;\t][\s\"]*)(?=[=+\-@\t\r])")
+
+
+def _csv_field(value: Any) -> str:
+    text = _SPLIT_FORMULA.sub(r"\1'", str(value))
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_line(cells: Sequence[Any]) -> str:
+    """One CSV line (RFC 4180, CRLF): cells with a separator, quote or line end are quoted."""
+    return ",".join(_csv_field(cell) for cell in cells) + "\r\n"
 
 
 def iso_utc(value: datetime) -> str:
@@ -104,12 +128,11 @@ def header(columns: Sequence[Column], options: ExportOptions) -> list[str]:
 def csv_chunks(kind: ExportKind, forum: Forum, options: ExportOptions = DEFAULT) -> Iterator[str]:
     """The CSV file in pieces of BATCH rows: the BOM and header first."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
-    writer.writerow(header(export_rows.columns(kind, forum, options), options))
+    buffer.write(csv_line(header(export_rows.columns(kind, forum, options), options)))
     zone = _zone(forum, options)
     for n, row in enumerate(export_rows.rows(kind, forum, options), start=1):
-        writer.writerow([_csv_value(value, zone) for value in row])
+        buffer.write(csv_line([_csv_value(value, zone) for value in row]))
         if n % BATCH == 0:
             yield buffer.getvalue()
             buffer.seek(0)

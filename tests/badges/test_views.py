@@ -80,8 +80,8 @@ def test_an_unknown_link_is_404(client, forum):
 
 def test_desk_pages_send_anonymous_users_to_log_in(client, forum, make_registration):
     registration = make_registration(forum)
+    assert client.post(f"/desk/badges/{registration.id}.pdf").status_code in (302, 400)
     for url in (
-        f"/desk/badges/{registration.id}.pdf",
         "/admin/badges",
         "/admin/badges/settings",
         "/admin/badges/preview.pdf",
@@ -94,9 +94,10 @@ def test_desk_pages_send_anonymous_users_to_log_in(client, forum, make_registrat
 def test_door_volunteers_may_not_print(client, login, forum, make_registration):
     registration = make_registration(forum)
     login(Role.DOOR)
-    assert client.get(f"/desk/badges/{registration.id}.pdf").status_code == 403
     assert client.get("/admin/badges").status_code == 403
     token = csrf_from(client.get("/staff", follow_redirects=True).get_data(as_text=True))
+    printed = client.post(f"/desk/badges/{registration.id}.pdf", data={"csrf_token": token})
+    assert printed.status_code == 403
     assert (
         client.post(
             f"/desk/badges/{registration.id}/reprint", data={"csrf_token": token}
@@ -109,7 +110,12 @@ def test_door_volunteers_may_not_print(client, login, forum, make_registration):
 def test_the_desk_prints_a_badge_and_it_is_recorded(app, client, login, forum, make_registration):
     registration = make_registration(forum)
     staff = login(Role.DESK)
-    response = client.get(f"/desk/badges/{registration.id}.pdf?layout=cr80")
+    # A link (GET, maybe from another site) prints nothing and records nothing.
+    assert client.get(f"/desk/badges/{registration.id}.pdf").status_code == 405
+    token = csrf_from(client.get("/staff").get_data(as_text=True))
+    response = client.post(
+        f"/desk/badges/{registration.id}.pdf?layout=cr80", data={"csrf_token": token}
+    )
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     [[text]] = decode_qr_codes(response.get_data())
     assert tokens.verify(text, public_key=forum.public_key).serial == 1
@@ -134,10 +140,10 @@ def test_a_desk_token_prints_without_a_staff_user(
 ):
     registration = make_registration(forum)
     headers = {"Authorization": f"Bearer {make_api_token(Role.DESK)}"}
-    response = client.get(f"/desk/badges/{registration.id}.pdf", headers=headers)
+    response = client.post(f"/desk/badges/{registration.id}.pdf", headers=headers)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     door = {"Authorization": f"Bearer {make_api_token(Role.DOOR)}"}
-    assert client.get(f"/desk/badges/{registration.id}.pdf", headers=door).status_code == 403
+    assert client.post(f"/desk/badges/{registration.id}.pdf", headers=door).status_code == 403
     with app.app_context():
         [printed] = db.session.scalars(select(BadgePrint)).all()
         assert printed.printed_by_id is None
@@ -148,10 +154,13 @@ def test_the_desk_cannot_print_a_cancelled_registration(
 ):
     registration = make_registration(forum, status=RegistrationStatus.CANCELLED)
     login(Role.DESK)
-    response = client.get(f"/desk/badges/{registration.id}.pdf", headers=EN)
+    token = csrf_from(client.get("/staff").get_data(as_text=True))
+    response = client.post(
+        f"/desk/badges/{registration.id}.pdf", data={"csrf_token": token}, headers=EN
+    )
     assert response.status_code == 409
     assert "only confirmed registrations have a badge" in response.get_data(as_text=True)
-    assert client.get("/desk/badges/999999.pdf").status_code == 404
+    assert client.post("/desk/badges/999999.pdf", data={"csrf_token": token}).status_code == 404
     with app.app_context():
         assert db.session.scalars(select(BadgePrint)).all() == []
 

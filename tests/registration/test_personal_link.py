@@ -217,7 +217,9 @@ def test_cancelling_frees_the_seat_and_mails_the_first_on_the_waitlist(
 
 
 def test_a_cancelled_registration_can_register_again(app, client, make_registration, forum):
-    registration = make_registration(forum, status=RegistrationStatus.CANCELLED)
+    registration = make_registration(
+        forum, status=RegistrationStatus.CANCELLED, cancelled_by="self"
+    )
     path = f"/r/{registration.manage_token}"
     page = client.get(path).get_data(as_text=True)
     assert "Bu kayıt iptal edildi." in page  # the person's language: Turkish

@@ -209,3 +209,23 @@ def test_unknown_invitations_are_404(client):
 def test_only_organisers_invite(client, login, programme):
     login("desk")
     assert client.get("/admin/speakers/invitations").status_code == 403
+
+
+def test_a_rejected_speaker_is_not_put_back_in_the_queue_by_an_older_invitation(
+    app, client, login, make_staff, programme
+):
+    from maruf_reg.registration import lifecycle
+
+    login("admin")
+    assert invite(client, programme.morning.id, "deniz@example.org").status_code == 302
+    assert invite(client, programme.afternoon.id, "deniz@example.org").status_code == 302
+    first, second = sorted(rows(app, select(SpeakerInvitation)), key=lambda i: i.id)
+    path = f"/speakers/register?token={first.token}"
+    assert complete_profile(client, path, given_name="Deniz").status_code == 302
+    [registration] = rows(app, select(Registration))
+    with app.app_context():
+        lifecycle.reject(registration.id, staff_user_id=make_staff("admin").id)
+    path = f"/speakers/register?token={second.token}"
+    assert complete_profile(client, path, given_name="Deniz").status_code == 302
+    [registration] = rows(app, select(Registration))
+    assert registration.status == RegistrationStatus.CANCELLED

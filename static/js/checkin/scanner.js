@@ -2,7 +2,7 @@
 // API, offline with the point's bundle (Ed25519 check in the browser, IndexedDB queue, batch sync).
 import { roomOutcome, windowOutcome } from "./door_rules.js";
 import { Presence } from "./presence.js";
-import { openStore } from "./store.js";
+import { deleteStore, openStore } from "./store.js";
 import { decodeToken, normaliseToken, verifySignature } from "./token.js";
 
 const root = document.getElementById("scanner");
@@ -84,8 +84,45 @@ function timeLabel(iso) {
   return moment.toLocaleTimeString(root.dataset.locale, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone });
 }
 
+// Answers are shown one after the other, in the order the codes came: a code scanned while an
+// answer is on screen waits its turn, and the answer on screen is cut short so the queue moves.
+// The panel never takes the keyboard: the code field keeps it, so a USB scanner's next code lands.
+const SHOW_MS = { good: 2500, warn: 5000, bad: 5000 };
+const SHORT_MS = { good: 700, warn: 1200, bad: 1200 };
+const answers = [];
 let hideTimer = null;
+let shown = null; // {tone, since}
+
 function showResult(answer, decidedOffline) {
+  answers.push({ answer, decidedOffline });
+  if (shown) shortenShown();
+  else showNext();
+}
+
+function shortenShown() {
+  clearTimeout(hideTimer);
+  const left = shown.since + SHORT_MS[shown.tone] - Date.now();
+  hideTimer = setTimeout(showNext, Math.max(0, left));
+}
+
+function showNext() {
+  clearTimeout(hideTimer);
+  const next = answers.shift();
+  if (!next) {
+    shown = null;
+    $("result").hidden = true;
+    $("result").dataset.waiting = "0";
+    keepKeyboard();
+    return;
+  }
+  const tone = renderResult(next.answer, next.decidedOffline);
+  shown = { tone, since: Date.now() };
+  $("result").dataset.waiting = String(answers.length);
+  beep(tone);
+  hideTimer = setTimeout(showNext, answers.length ? SHORT_MS[tone] : SHOW_MS[tone]);
+}
+
+function renderResult(answer, decidedOffline) {
   const panel = $("result");
   const outcome = answer.outcome;
   let tone = { admitted: "good", exited: "good", already_in: "warn" }[outcome] || "bad";
@@ -126,16 +163,12 @@ function showResult(answer, decidedOffline) {
   if (decidedOffline) lines.push(`(${T.offline_decision})`);
   $("result-reason").textContent = lines.join(" — ");
   panel.hidden = false;
-  panel.focus({ preventScroll: true });
-  beep(tone);
-  clearTimeout(hideTimer);
-  hideTimer = setTimeout(hideResult, tone === "good" ? 2500 : 5000);
+  return tone;
 }
 
+// "Next" (or a tap on the panel): on to the next answer waiting, or back to scanning.
 function hideResult() {
-  clearTimeout(hideTimer);
-  $("result").hidden = true;
-  if (!isTouch) $("code").focus({ preventScroll: true });
+  showNext();
 }
 $("result").addEventListener("click", hideResult);
 // Staff "admit anyway" on a NOT NOW or ROOM FULL answer: the same badge again, forced (recorded
@@ -458,7 +491,27 @@ $("code-form").addEventListener("submit", (event) => {
   codeInput.value = "";
   handleCode(value);
 });
-if (!isTouch) codeInput.focus();
+function keepKeyboard() {
+  if (!isTouch && document.activeElement !== codeInput && !editingElsewhere()) {
+    codeInput.focus({ preventScroll: true });
+  }
+}
+// Someone typing in another field (the device name) keeps it; anything else gives the keys back.
+function editingElsewhere() {
+  const active = document.activeElement;
+  return Boolean(active && active !== codeInput && active.matches("input, textarea, select, [contenteditable]"));
+}
+// A key pressed while a button or the answer panel has the focus goes to the code field, so a
+// USB scanner's code is never typed into nothing.
+document.addEventListener(
+  "keydown",
+  (event) => {
+    if (event.target === codeInput || editingElsewhere()) return;
+    if (event.key.length === 1 || event.key === "Enter") codeInput.focus({ preventScroll: true });
+  },
+  true,
+);
+keepKeyboard();
 
 for (const button of document.querySelectorAll(".dir-button")) {
   button.addEventListener("click", () => {
@@ -485,7 +538,6 @@ function onCameraCode(result) {
   }
   lastCode = code;
   lastSeen = now;
-  if (!$("result").hidden) hideResult();
   handleCode(code);
 }
 
@@ -520,6 +572,39 @@ $("camera-toggle").addEventListener("click", () => {
   } else {
     startCamera();
   }
+});
+
+// --- sign out this device ---------------------------------------------------------------------
+// A shared tablet keeps nothing of this session: the offline data (names, queue, scans seen) and
+// the service worker's saved pages are deleted, then the session is ended on the server.
+async function wipeDevice() {
+  if (camera) {
+    camera.destroy();
+    camera = null;
+  }
+  if (store) {
+    const open = store;
+    store = null;
+    open.close();
+  }
+  bundle = null;
+  await deleteStore();
+  if (window.caches) {
+    for (const key of await caches.keys()) await caches.delete(key);
+  }
+}
+
+$("sign-out-device").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  if (store && navigator.onLine) await sync();
+  const waiting = store ? await store.count("queue") : 0;
+  if (waiting && !window.confirm(fill(T.sign_out_waiting, { n: waiting }))) return;
+  // A tablet open all day has an old form token: take a fresh one for the log-out.
+  if (navigator.onLine && !loggedOut) await refreshCsrf().catch(() => false);
+  await wipeDevice();
+  form.elements.csrf_token.value = csrfToken;
+  form.submit();
 });
 
 // --- start ------------------------------------------------------------------------------------

@@ -30,5 +30,16 @@ export async function openStore() {
     count: (s) => run(s, "readonly", (o) => o.count()),
     put: (s, value) => run(s, "readwrite", (o) => o.put(value)),
     delete: (s, key) => run(s, "readwrite", (o) => o.delete(key)),
+    close: () => db.close(),
   };
+}
+
+// Delete every store of this device (the bundles with names, the queue, the scans seen).
+export function deleteStore() {
+  return new Promise((resolve, reject) => {
+    const deleting = indexedDB.deleteDatabase(NAME);
+    deleting.onsuccess = () => resolve();
+    deleting.onerror = () => reject(deleting.error);
+    deleting.onblocked = () => resolve(); // deleted once the last other tab closes it
+  });
 }

@@ -1,7 +1,10 @@
 // The check-in offline worker (served as /checkin/sw.js, scope /checkin/).
-// Pages under /checkin/: network first, the last copy when offline. Static files: the cached copy
-// first, refreshed in the background. The JSON API is never cached here: the page queues scans
-// itself when the network is gone.
+// It keeps only what holds no personal data: the static files (the cached copy first, refreshed in
+// the background) and the app's shell, the points list and the scanner pages (network first, the
+// last copy when offline; names and counts come from the API). Every other page (the desk's
+// search, the counts, the forms) and every API answer (the offline bundle, people, scans) goes to
+// the network alone: the page itself keeps the bundle and its queue in IndexedDB, and "sign out
+// this device" clears both.
 const VERSION = "checkin-v1";
 const PRECACHE = [
   "/static/css/app.css",
@@ -39,7 +42,7 @@ async function networkFirst(request) {
     if (response.ok && !response.redirected) cache.put(request, response.clone());
     return response;
   } catch (error) {
-    const kept = await cache.match(request, { ignoreSearch: true });
+    const kept = await cache.match(request);
     if (kept) return kept;
     throw error;
   }
@@ -57,12 +60,20 @@ async function cacheFirst(request) {
   return kept || (await fresh) || Response.error();
 }
 
+// The shell: the points list and one point's scanner page, nothing else (no query string).
+const SHELL_PAGE = /^\/checkin\/(\d+)?$/;
+
+// How a request is served: "static", "shell" (both cached) or null (the network alone).
+function cacheRule(method, url, mode) {
+  if (method !== "GET" || url.origin !== self.location.origin) return null;
+  if (url.pathname.startsWith("/static/")) return "static";
+  if (mode === "navigate" && SHELL_PAGE.test(url.pathname) && !url.search) return "shell";
+  return null;
+}
+self.cacheRule = cacheRule;
+
 self.addEventListener("fetch", (event) => {
-  const url = new URL(event.request.url);
-  if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (url.pathname.startsWith("/static/")) {
-    event.respondWith(cacheFirst(event.request));
-  } else if (event.request.mode === "navigate" && url.pathname.startsWith("/checkin/")) {
-    event.respondWith(networkFirst(event.request));
-  }
+  const rule = cacheRule(event.request.method, new URL(event.request.url), event.request.mode);
+  if (rule === "static") event.respondWith(cacheFirst(event.request));
+  else if (rule === "shell") event.respondWith(networkFirst(event.request));
 });
