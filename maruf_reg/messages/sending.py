@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import bindparam, func, insert, literal, select, update
+from sqlalchemy import Table, bindparam, func, insert, literal, select, update
 
 from maruf_reg import audit, mail
 from maruf_reg.database import write_intent
@@ -215,15 +215,15 @@ class Outcome:
     broken: bool = False
 
 
-_rows = MessageDelivery.__table__
-_at = {"type_": _rows.c.sent_at.type}
+_rows: Table = MessageDelivery.__table__  # type: ignore[assignment]
+_TIME = _rows.c.sent_at.type
 #: the statements of the sending loop, made once (thousands of runs a minute)
 _SENT = (
     update(_rows)
     .where(_rows.c.id == bindparam("b_row"), _rows.c.status == DeliveryStatus.SENDING.value)
     .values(
         status=DeliveryStatus.SENT.value,
-        sent_at=bindparam("at", **_at),
+        sent_at=bindparam("at", type_=_TIME),
         subject=bindparam("subject"),
     )
 )
@@ -232,7 +232,7 @@ _FAILED = (
     .where(_rows.c.id == bindparam("b_row"), _rows.c.status == DeliveryStatus.SENDING.value)
     .values(
         status=DeliveryStatus.FAILED.value,
-        failed_at=bindparam("at", **_at),
+        failed_at=bindparam("at", type_=_TIME),
         subject=bindparam("subject"),
         error=bindparam("error"),
     )
@@ -257,7 +257,7 @@ _CLAIM = (
     .values(
         status=DeliveryStatus.SENDING.value,
         worker=bindparam("me"),
-        claimed_at=bindparam("at", **_at),
+        claimed_at=bindparam("at", type_=_TIME),
     )
     .returning(_rows.c.id, _rows.c.registration_id, _rows.c.email)
 )
