@@ -15,6 +15,16 @@ def _recover(sender: Any, *, starting: bool) -> list[int]:
     return sending.recover()
 
 
+def _draft_for_moved_session(
+    sender: Any, *, session_id: int, staff_user_id: int | None, changed: list[str]
+) -> int | None:
+    """A session's room or time changed: a service message to everyone it concerns, prefilled
+    and kept as a draft for the organisers to read and send (signals.session_moved)."""
+    from maruf_reg.messages import services
+
+    return services.draft_for_moved_session(session_id, staff_user_id=staff_user_id)
+
+
 def init_app(app: Flask) -> None:
     # The worker's upkeep reaches the sending through a signal (workers.py is below).
     from maruf_reg import signals
@@ -23,6 +33,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     signals.worker_upkeep.connect(_recover)
+    signals.session_moved.connect(_draft_for_moved_session)
 
     @app.context_processor
     def _messages_received() -> dict[str, Any]:

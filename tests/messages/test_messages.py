@@ -24,6 +24,7 @@ from maruf_reg.models import (
     PointKind,
     Registration,
     Scan,
+    Session,
     utcnow,
 )
 from tests.conftest import csrf_from
@@ -289,3 +290,27 @@ def test_the_personal_page_lists_the_messages_received(mail_app, people, mailbox
     page = mail_app.test_client().get(f"/r/{token}").get_data(as_text=True)
     assert "Messages from the organisers" in page
     assert "The room changed: John Smith" in page
+
+
+def test_a_session_moved_to_another_time_gets_a_prefilled_draft_for_its_people(ctx, people):
+    from maruf_reg.program import sessions as programme
+
+    session = db.session.get(Session, people.session.id)
+    moved = programme.SessionFields(
+        kind=session.kind,
+        title_tr=session.title_tr,
+        title_en=session.title_en,
+        starts_at=session.starts_at + timedelta(hours=2),
+        ends_at=session.ends_at + timedelta(hours=2),
+        capacity=session.capacity,
+    )
+    programme.update_session(session.id, moved, staff_user_id=None)
+    [message] = db.session.scalars(select(Message)).all()
+    assert message.state == MessageState.DRAFT and message.kind == MessageKind.SERVICE
+    assert "Kentte Göç" in message.subject_tr and "Migration in the City" in message.subject_en
+    assert "13:00" in message.body_tr  # the new time, in Istanbul
+    count = services.count(message)
+    assert (count.matched, count.no_email) == (5, 1)  # booked and waitlisted, the walk-in skipped
+    renamed = programme.SessionFields(**{**moved.__dict__, "title_en": "Migration"})
+    programme.update_session(session.id, renamed, staff_user_id=None)
+    assert db.session.scalar(select(func.count()).select_from(Message)) == 1  # a title: no draft
