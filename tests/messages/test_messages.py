@@ -290,6 +290,8 @@ def test_the_personal_page_lists_the_messages_received(mail_app, people, mailbox
     page = mail_app.test_client().get(f"/r/{token}").get_data(as_text=True)
     assert "Messages from the organisers" in page
     assert "The room changed: John Smith" in page
+    data = mail_app.test_client().get(f"/r/{token}/data?lang=en").get_data(as_text=True)
+    assert "Messages from the organisers" in data and "The room changed: John Smith" in data
 
 
 def test_a_session_moved_to_another_time_gets_a_prefilled_draft_for_its_people(ctx, people):
