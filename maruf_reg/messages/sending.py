@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import Table, bindparam, func, insert, literal, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, literal, select, update
 
 from maruf_reg import audit, mail
 from maruf_reg.database import write_intent
@@ -251,6 +251,13 @@ _NEXT = (
     .with_for_update(skip_locked=True)
     .scalar_subquery()
 )
+_messages: Table = Message.__table__  # type: ignore[assignment]
+_BEAT = (
+    update(_messages)
+    .where(_messages.c.id == bindparam("b_message"))
+    .where(_messages.c.state == MessageState.SENDING.value)
+    .values(heartbeat_at=bindparam("at", type_=_TIME))
+)
 _CLAIM = (
     update(_rows)
     .where(_rows.c.id == _NEXT, _rows.c.status == DeliveryStatus.QUEUED.value)
@@ -263,14 +270,14 @@ _CLAIM = (
 )
 
 
-def _settle(row_id: int | None, outcome: Outcome) -> None:
+def _settle(conn: Connection, row_id: int | None, outcome: Outcome) -> None:
     if row_id is None:
         return
     values = {"b_row": row_id, "at": utcnow(), "subject": outcome.subject[:300]}
     if outcome.error is None:
-        db.session.execute(_SENT, values)
+        conn.execute(_SENT, values)
     else:
-        db.session.execute(_FAILED, {**values, "error": outcome.error[:1000]})
+        conn.execute(_FAILED, {**values, "error": outcome.error[:1000]})
 
 
 @dataclass(frozen=True)
@@ -281,28 +288,36 @@ class Claimed:
 
 
 def _step(
-    message_id: int, done: int | None, outcome: Outcome, me: str, *, more: bool, beat: bool
+    conn: Connection,
+    message_id: int,
+    done: int | None,
+    outcome: Outcome,
+    *,
+    more: bool,
+    beat: bool,
 ) -> Claimed | None:
-    """One transaction: settle the row just sent and, with `more`, claim the next one (None:
-    nothing to send, or the message was stopped); with `beat`, the message's heartbeat."""
+    """One transaction on the batch's own connection: settle the row just sent and, with `more`,
+    claim the next one (None: nothing to send, or the message was stopped); with `beat`, the
+    message's heartbeat. (One connection for the batch: no pool check-out, ping and reset for
+    each mail.)"""
     with write_intent():
-        _settle(done, outcome)
-        claimed = _claim(message_id, me) if more else None
-        if claimed is None:
+        _settle(conn, done, outcome)
+        claimed = _claim(conn, message_id) if more else None
+        if beat:
+            conn.execute(_BEAT, {"b_message": message_id, "at": utcnow()})
+        conn.commit()
+    if claimed is None:
+        with write_intent():
             _finish_if_done(message_id)
-        if beat or claimed is None:
-            db.session.execute(
-                update(Message)
-                .where(Message.id == message_id, Message.state == MessageState.SENDING)
-                .values(heartbeat_at=utcnow())
-            )
-        db.session.commit()
+            db.session.execute(_BEAT, {"b_message": message_id, "at": utcnow()})
+            db.session.commit()
     return claimed
 
 
-def _claim(message_id: int, me: str) -> Claimed | None:
+def _claim(conn: Connection, message_id: int) -> Claimed | None:
     """The next queued row of a message still sending, claimed (one UPDATE … RETURNING)."""
-    row = db.session.execute(_CLAIM, {"b_message": message_id, "me": me, "at": utcnow()}).first()
+    values = {"b_message": message_id, "me": worker_name(), "at": utcnow()}
+    row = conn.execute(_CLAIM, values).first()
     return Claimed(int(row[0]), row[1], row[2]) if row is not None else None
 
 
@@ -385,9 +400,8 @@ def send_batch(message_id: int) -> None:
     interval = 60.0 / message.rate if message.rate > 0 else 0.0
     limit = max(1, min(BATCH, message.rate // 2)) if message.rate > 0 else BATCH
     texts = _prepare(message, limit)
-    me = worker_name()
-    with connection() as send:
-        row = _step(message_id, None, Outcome(), me, more=True, beat=True)
+    with connection() as send, db.engine.connect() as conn:
+        row = _step(conn, message_id, None, Outcome(), more=True, beat=True)
         sent, next_at, outcome, beat_at = 0, time.monotonic(), Outcome(), time.monotonic()
         while row is not None:
             if interval:
@@ -398,7 +412,7 @@ def send_batch(message_id: int) -> None:
             more = sent < limit and not outcome.broken
             beat = time.monotonic() - beat_at > HEARTBEAT_SECONDS
             beat_at = time.monotonic() if beat else beat_at
-            row = _step(message_id, row.id, outcome, me, more=more, beat=beat)
+            row = _step(conn, message_id, row.id, outcome, more=more, beat=beat)
     state = db.session.scalar(select(Message.state).where(Message.id == message_id))
     db.session.commit()
     if state == MessageState.SENDING:
