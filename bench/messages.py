@@ -147,7 +147,7 @@ def run(people: int, url: str, folder: str, port: int, counter: Counter) -> None
             chosen=recipients.Filter(session_id=session_id, people="booked"),
             rate=0,
         )  # fmt: skip
-        message_id = services.save_draft(forum_id, None, draft, staff_user_id=None)  # type: ignore[arg-type]
+        message_id = services.save_draft(forum_id, None, draft, staff_user_id=None)
         began = time.perf_counter()
         queued = sending.start(message_id, staff_user_id=None)
         queue_seconds = time.perf_counter() - began

@@ -36,7 +36,9 @@ class Draft:
     rate: int
 
 
-def save_draft(forum_id: int, message_id: int | None, draft: Draft, *, staff_user_id: int) -> int:
+def save_draft(
+    forum_id: int, message_id: int | None, draft: Draft, *, staff_user_id: int | None
+) -> int:
     """Create or change a draft (merge fields checked); return its id. One transaction."""
     for name in TEXTS:
         merge.check(draft.texts.get(name, ""), name)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from maruf_reg import personal_data
 from maruf_reg.extensions import db
-from maruf_reg.messages import recipients, sending, services
+from maruf_reg.messages import merge, recipients, sending, services
 from maruf_reg.models import (
     AuditLog,
     CheckInPoint,
@@ -50,7 +50,7 @@ def draft(crowd, kind=MessageKind.SERVICE, texts=TEXTS, **chosen) -> int:
         crowd.forum_id,
         None,
         services.Draft(kind=kind, texts=dict(texts), chosen=recipients.Filter(**chosen), rate=0),
-        staff_user_id=None,  # type: ignore[arg-type]
+        staff_user_id=None,
     )
 
 
@@ -316,3 +316,18 @@ def test_a_session_moved_to_another_time_gets_a_prefilled_draft_for_its_people(c
     renamed = programme.SessionFields(**{**moved.__dict__, "title_en": "Migration"})
     programme.update_session(session.id, renamed, staff_user_id=None)
     assert db.session.scalar(select(func.count()).select_from(Message)) == 1  # a title: no draft
+
+
+@pytest.mark.parametrize(
+    "text", ["{nme}", "{0}", "{name.__class__}", "{name!r}", "{name:>99}", "{name", "}"]
+)
+def test_merge_fields_refuse_anything_but_the_known_ones(text):
+    with pytest.raises(merge.MergeError):
+        merge.check(text, "body_en")
+
+
+def test_merge_fields_fill_only_known_values_and_keep_escaped_braces():
+    merge.check("{{literal}} {name} {link}", "body_en")
+    assert (
+        merge.fill("{{x}} {name}: {sessions}", {"name": "Ayşe", "sessions": "-"}) == "{x} Ayşe: -"
+    )

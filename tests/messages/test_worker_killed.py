@@ -42,7 +42,7 @@ def test_a_worker_killed_mid_send_and_started_again_sends_no_one_a_second_copy(
                 chosen=recipients.Filter(session_id=session.id, people="booked"),
                 rate=1200,  # 20 a second: the kill lands in the middle
             ),
-            staff_user_id=None,  # type: ignore[arg-type]
+            staff_user_id=None,
         )
         assert sending.start(message_id, staff_user_id=None) == PEOPLE  # into the SQLite queue
 
