@@ -10,9 +10,9 @@ from flask import Flask
 
 def _recover(sender: Any, *, starting: bool) -> list[int]:
     """The worker's upkeep (signals.worker_upkeep): pick up what a lost worker was sending."""
-    from maruf_reg.messages import sending
+    from maruf_reg.messages import recovery
 
-    return sending.recover()
+    return recovery.recover()
 
 
 def _draft_for_moved_session(

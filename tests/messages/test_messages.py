@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from maruf_reg import personal_data
 from maruf_reg.extensions import db
-from maruf_reg.messages import merge, recipients, sending, services
+from maruf_reg.messages import dispatch, merge, recipients, recovery, sending, services
 from maruf_reg.models import (
     AuditLog,
     CheckInPoint,
@@ -62,7 +62,7 @@ def test_a_message_to_one_sessions_booked_people_reaches_exactly_them_in_their_l
     mail_ctx, people, mailbox
 ):
     message_id = draft(people, session_id=people.session.id, people="booked")
-    assert sending.start(message_id, staff_user_id=None) == 3
+    assert dispatch.start(message_id, staff_user_id=None) == 3
     received = by_recipient(mailbox.wait_for(3))
     assert set(received) == {"ayse@example.org", "john@example.org", "layla@example.org"}
     assert received["ayse@example.org"]["Subject"] == "Salon değişti: Ayşe Öztürk"
@@ -85,7 +85,7 @@ def test_an_announcement_skips_people_without_the_consent(mail_ctx, people, mail
     message_id = draft(people, kind=MessageKind.ANNOUNCEMENT)
     count = services.count(db.session.get(Message, message_id))
     assert (count.matched, count.no_email, count.no_consent, count.recipients) == (6, 1, 3, 2)
-    sending.start(message_id, staff_user_id=None)
+    dispatch.start(message_id, staff_user_id=None)
     received = by_recipient(mailbox.wait_for(2))
     assert set(received) == {"ayse@example.org", "layla@example.org"}
     assert "kabul ettiğiniz" in received["ayse@example.org"].get_content()  # the footer, in Turkish
@@ -134,13 +134,13 @@ def test_stopping_leaves_the_rest_queued_and_going_on_sends_it(
 ):
     message_id = draft(people)
     monkeypatch.setattr(sending, "_queue_task", lambda message_id: None)  # the worker is away
-    sending.start(message_id, staff_user_id=None)
-    sending.stop(message_id, staff_user_id=None)
+    dispatch.start(message_id, staff_user_id=None)
+    dispatch.stop(message_id, staff_user_id=None)
     sending.send_batch(message_id)
     assert mailbox.messages == []
     assert sending.progress(message_id).queued == 5
     monkeypatch.undo()
-    sending.resume(message_id, staff_user_id=None)
+    dispatch.resume(message_id, staff_user_id=None)
     assert len(mailbox.wait_for(5)) == 5
     assert db.session.get(Message, message_id).state == MessageState.DONE
 
@@ -150,7 +150,7 @@ def test_a_row_left_sending_by_a_lost_worker_is_failed_not_sent_again(
 ):
     message_id = draft(people)
     monkeypatch.setattr(sending, "_queue_task", lambda message_id: None)
-    sending.start(message_id, staff_user_id=None)
+    dispatch.start(message_id, staff_user_id=None)
     first = db.session.scalar(select(func.min(MessageDelivery.id)))
     db.session.execute(
         MessageDelivery.__table__.update()
@@ -160,7 +160,7 @@ def test_a_row_left_sending_by_a_lost_worker_is_failed_not_sent_again(
     db.session.execute(Message.__table__.update().values(heartbeat_at=None))
     db.session.commit()
     monkeypatch.undo()
-    assert sending.recover() == [message_id]
+    assert recovery.recover() == [message_id]
     mailbox.wait_for(4)
     lost = db.session.get(MessageDelivery, first)
     assert lost.status == DeliveryStatus.FAILED and lost.error == sending.LOST
@@ -170,7 +170,7 @@ def test_a_row_left_sending_by_a_lost_worker_is_failed_not_sent_again(
 
 def test_erasure_removes_what_was_written_and_keeps_the_counts(mail_ctx, people, mailbox):
     message_id = draft(people, session_id=people.session.id, people="booked")
-    sending.start(message_id, staff_user_id=None)
+    dispatch.start(message_id, staff_user_id=None)
     mailbox.wait_for(3)
     copy = personal_data.copy_of(people.ayse.id)
     [got] = copy["messages"]
@@ -284,7 +284,7 @@ def test_consent_on_sign_up_is_unchecked_and_the_personal_page_changes_it(client
 def test_the_personal_page_lists_the_messages_received(mail_app, people, mailbox):
     with mail_app.app_context():
         message_id = draft(people, session_id=people.session.id, people="booked")
-        sending.start(message_id, staff_user_id=None)
+        dispatch.start(message_id, staff_user_id=None)
         token = db.session.get(Registration, people.john.id).manage_token
     mailbox.wait_for(3)
     page = mail_app.test_client().get(f"/r/{token}").get_data(as_text=True)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from maruf_reg.extensions import db
-from maruf_reg.messages import recipients, sending, services
+from maruf_reg.messages import dispatch, recipients, sending, services
 from maruf_reg.models import DeliveryStatus, Message, MessageDelivery, MessageKind, MessageState
 from tests.conftest import forum_time
 from tests.messages.conftest import seat
@@ -44,7 +44,7 @@ def test_a_worker_killed_mid_send_and_started_again_sends_no_one_a_second_copy(
             ),
             staff_user_id=None,
         )
-        assert sending.start(message_id, staff_user_id=None) == PEOPLE  # into the SQLite queue
+        assert dispatch.start(message_id, staff_user_id=None) == PEOPLE  # into the SQLite queue
 
     def rows() -> list[MessageDelivery]:
         with queueing.app_context():
