@@ -331,3 +331,37 @@ def test_merge_fields_fill_only_known_values_and_keep_escaped_braces():
     assert (
         merge.fill("{{x}} {name}: {sessions}", {"name": "Ayşe", "sessions": "-"}) == "{x} Ayşe: -"
     )
+
+
+def test_the_organiser_stops_a_message_and_goes_on_from_its_page(
+    client, login, people, app, monkeypatch
+):
+    login()
+    client.get("/?lang=en")
+    with app.app_context():
+        message_id = draft(people)
+    page = client.get(f"/admin/messages/{message_id}").get_data(as_text=True)
+    token = csrf_from(page)
+    monkeypatch.setattr(sending, "_queue_task", lambda message_id: None)  # the worker is away
+    client.post(f"/admin/messages/{message_id}/send", data={"csrf_token": token})
+    state = client.get(f"/admin/messages/{message_id}/progress.json").get_json()
+    assert state == {"state": "sending", "sent": 0, "failed": 0, "queued": 5, "total": 5}
+    assert "Stop sending" in client.get(f"/admin/messages/{message_id}").get_data(as_text=True)
+    client.post(f"/admin/messages/{message_id}/stop", data={"csrf_token": token})
+    stopped = client.get(f"/admin/messages/{message_id}").get_data(as_text=True)
+    assert "Go on sending" in stopped
+    monkeypatch.undo()
+    client.post(f"/admin/messages/{message_id}/resume", data={"csrf_token": token})
+    state = client.get(f"/admin/messages/{message_id}/progress.json").get_json()
+    assert state == {"state": "done", "sent": 5, "failed": 0, "queued": 0, "total": 5}
+    with app.app_context():
+        actions = db.session.scalars(
+            select(AuditLog.action).where(AuditLog.object_type == "message").order_by(AuditLog.id)
+        ).all()
+    assert actions == [
+        "message.save",
+        "message.send",
+        "message.stop",
+        "message.resume",
+        "message.done",
+    ]
