@@ -86,7 +86,10 @@ def test_a_worker_killed_mid_send_and_started_again_sends_no_one_a_second_copy(
     sent = {r.email for r in after if r.status == DeliveryStatus.SENT}
     failed = [r for r in after if r.status == DeliveryStatus.FAILED]
     assert all(r.error == sending.LOST for r in failed)
-    assert len(failed) <= 1  # at most the one row in the window between send and commit
+    # Exactly the row the dead worker had claimed (if the kill fell inside the window between
+    # the send and its commit) is failed; nothing else.
+    assert {r.id for r in failed} == {r.id for r in before if r.status == DeliveryStatus.SENDING}
+    assert len(failed) <= 1
     assert sent <= set(received)  # every row marked sent was received
     assert len(sent) + len(failed) == PEOPLE
     assert set(received) - sent <= {r.email for r in failed}
