@@ -122,7 +122,7 @@ _SENT = (
     .values(
         status=DeliveryStatus.SENT.value,
         sent_at=bindparam("at", type_=_TIME),
-        subject=bindparam("subject"),
+        subject=bindparam("b_subject"),
     )
 )
 _FAILED = (
@@ -131,8 +131,8 @@ _FAILED = (
     .values(
         status=DeliveryStatus.FAILED.value,
         failed_at=bindparam("at", type_=_TIME),
-        subject=bindparam("subject"),
-        error=bindparam("error"),
+        subject=bindparam("b_subject"),
+        error=bindparam("b_error"),
     )
 )
 _NEXT = (
@@ -166,16 +166,19 @@ _CLAIM = (
     )
     .returning(_rows.c.id, _rows.c.registration_id, _rows.c.email)
 )
+#: PostgreSQL: settle and claim in one statement (a data-modifying CTE runs even unreferenced)
+_SENT_THEN_CLAIM = _CLAIM.add_cte(_SENT.returning(_rows.c.id).cte("settled"))
+_FAILED_THEN_CLAIM = _CLAIM.add_cte(_FAILED.returning(_rows.c.id).cte("settled"))
 
 
 def _settle(conn: Connection, row_id: int | None, outcome: Outcome) -> None:
     if row_id is None:
         return
-    values = {"b_row": row_id, "at": utcnow(), "subject": outcome.subject[:300]}
+    values = {"b_row": row_id, "at": utcnow(), "b_subject": outcome.subject[:300]}
     if outcome.error is None:
         conn.execute(_SENT, values)
     else:
-        conn.execute(_FAILED, {**values, "error": outcome.error[:1000]})
+        conn.execute(_FAILED, {**values, "b_error": outcome.error[:1000]})
 
 
 @dataclass(frozen=True)
@@ -199,8 +202,12 @@ def _step(
     message's heartbeat. (One connection for the batch: no pool check-out, ping and reset for
     each mail.)"""
     with write_intent():
-        _settle(conn, done, outcome)
-        claimed = _claim(conn, message_id) if more else None
+        if more and done is not None and conn.dialect.name == "postgresql":
+            # One round trip: the settling UPDATE runs as a CTE of the claiming one.
+            claimed = _settle_and_claim(conn, message_id, done, outcome)
+        else:
+            _settle(conn, done, outcome)
+            claimed = _claim(conn, message_id) if more else None
         if beat:
             conn.execute(_BEAT, {"b_message": message_id, "at": utcnow()})
         conn.commit()
@@ -210,6 +217,23 @@ def _step(
             db.session.execute(_BEAT, {"b_message": message_id, "at": utcnow()})
             db.session.commit()
     return claimed
+
+
+def _settle_and_claim(
+    conn: Connection, message_id: int, done: int, outcome: Outcome
+) -> Claimed | None:
+    values = {
+        "b_row": done,
+        "at": utcnow(),
+        "b_subject": outcome.subject[:300],
+        "b_message": message_id,
+        "me": worker_name(),
+    }
+    if outcome.error is None:
+        row = conn.execute(_SENT_THEN_CLAIM, values).first()
+    else:
+        row = conn.execute(_FAILED_THEN_CLAIM, {**values, "b_error": outcome.error[:1000]}).first()
+    return Claimed(int(row[0]), row[1], row[2]) if row is not None else None
 
 
 def _claim(conn: Connection, message_id: int) -> Claimed | None:

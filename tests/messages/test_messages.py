@@ -27,7 +27,7 @@ from maruf_reg.models import (
     Session,
     utcnow,
 )
-from tests.conftest import csrf_from
+from tests.conftest import Mailbox, csrf_from, free_port
 
 TEXTS = {
     "subject_tr": "Salon değişti: {name}",
@@ -365,3 +365,38 @@ def test_the_organiser_stops_a_message_and_goes_on_from_its_page(
         "message.resume",
         "message.done",
     ]
+
+
+class Refusing(Mailbox):
+    """An SMTP server that refuses one recipient, as a real one refuses an unknown mailbox."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("john@"):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_recipient_the_server_refuses_is_failed_with_its_answer(make_app, people):
+    from aiosmtpd.controller import Controller
+
+    mailbox = Refusing()
+    port = free_port()
+    server = Controller(mailbox, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        with app.app_context():
+            message_id = draft(people, session_id=people.session.id, people="booked")
+            dispatch.start(message_id, staff_user_id=None)
+            assert {str(m["To"]) for m in mailbox.wait_for(2)} == {
+                "ayse@example.org",
+                "layla@example.org",
+            }
+            [refused] = services.failures(message_id)
+            assert refused.email == "john@example.org"
+            assert "refused by the mail server" in refused.error and "550" in refused.error
+            assert sending.progress(message_id) == sending.Progress(sent=2, failed=1)
+            assert db.session.get(Message, message_id).state == MessageState.DONE
+    finally:
+        server.stop()
