@@ -3,6 +3,7 @@ skipped and counted; the organisers' pages; consent; the personal page and perso
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from maruf_reg.models import (
     MessageKind,
     MessageState,
     Outcome,
+    Person,
     PointKind,
     Registration,
     Scan,
@@ -258,14 +260,30 @@ def test_compose_count_sample_test_send_and_progress(client, login, people, app)
 
 def test_consent_on_sign_up_is_unchecked_and_the_personal_page_changes_it(client, people, app):
     client.get("/?lang=en")
+    from tests.registration.conftest import signup_fields
+
     form = client.get("/register").get_data(as_text=True)
-    assert 'name="consent_announcements"' in form
-    assert 'name="consent_announcements" type="checkbox" value="y" checked' not in form
+    [box] = re.findall(r'<input[^>]*name="consent_announcements"[^>]*>', form)
+    assert 'type="checkbox"' in box and "checked" not in box
+    for email, consent in (
+        ("with@example.org", {"consent_announcements": "y"}),
+        ("without@example.org", {}),
+    ):
+        page = client.get("/register").get_data(as_text=True)
+        fields = {"csrf_token": csrf_from(page), **signup_fields(email=email), **consent}
+        assert client.post("/register", data=fields).status_code == 302
+    with app.app_context():
+        given = dict(
+            db.session.execute(
+                select(Person.email, Registration.consent_announcements_at).join(
+                    Registration.person
+                )
+            ).all()
+        )
+    assert given["with@example.org"] is not None and given["without@example.org"] is None
     with app.app_context():
         token = db.session.get(Registration, people.john.id).manage_token
     edit = client.get(f"/r/{token}/edit").get_data(as_text=True)
-    from tests.registration.conftest import signup_fields
-
     fields = {
         k: v
         for k, v in signup_fields(given_name="John", family_name="Smith", language="en").items()
