@@ -133,7 +133,7 @@ def run(people: int, url: str, folder: str, port: int, counter: Counter) -> None
 
     from maruf_reg import create_app
     from maruf_reg.extensions import db
-    from maruf_reg.messages import recipients, sending, services
+    from maruf_reg.messages import dispatch, recipients, sending, services
     from maruf_reg.models import Message, MessageDelivery, MessageKind, MessageState
 
     app = create_app()
@@ -147,9 +147,9 @@ def run(people: int, url: str, folder: str, port: int, counter: Counter) -> None
             chosen=recipients.Filter(session_id=session_id, people="booked"),
             rate=0,
         )  # fmt: skip
-        message_id = services.save_draft(forum_id, None, draft, staff_user_id=None)  # type: ignore[arg-type]
+        message_id = services.save_draft(forum_id, None, draft, staff_user_id=None)
         began = time.perf_counter()
-        queued = sending.start(message_id, staff_user_id=None)
+        queued = dispatch.start(message_id, staff_user_id=None)
         queue_seconds = time.perf_counter() - began
     print(f"queued {queued} delivery rows in {queue_seconds:.2f} s")
 

@@ -42,6 +42,10 @@ class DeletedSession:
 #: A session has more seats than before. Keyword arguments: `session_id`, `staff_user_id`.
 session_enlarged = _signals.signal("session-enlarged")
 
+#: A session's room or time changed. Keyword arguments: `session_id`, `staff_user_id`,
+#: `changed` (the names of the fields that changed: `room_id`, `starts_at`, `ends_at`).
+session_moved = _signals.signal("session-moved")
+
 #: A worker's upkeep round (at its start, then every WORKER_UPKEEP_SECONDS): capabilities above
 #: recover their own work a lost worker left (messages/sending.py). Keyword argument: `starting`.
 worker_upkeep = _signals.signal("worker-upkeep")

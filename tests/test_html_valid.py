@@ -36,7 +36,8 @@ STAFF = ["/staff", "/admin/program", "/admin/program/sessions/{session}",
          "/admin/program/sessions/{session}?who=ayse", "/admin/program/sessions/new",
          "/admin/program/themes", "/admin/program/rooms", "/admin/forum", "/admin/forums",
          "/admin/forums/new", "/admin/registrations", "/admin/registrations/{registration}",
-         "/reports", "/reports/sessions", "/reports/themes"]  # fmt: skip
+         "/reports", "/reports/sessions", "/reports/themes", "/admin/messages",
+         "/admin/messages/new"]  # fmt: skip
 
 
 @pytest.fixture

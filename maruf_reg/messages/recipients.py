@@ -181,13 +181,13 @@ def matching(forum_id: int, chosen: Filter) -> list[ColumnElement[bool]]:
 
 def writable(kind: MessageKind) -> list[ColumnElement[bool]]:
     """Of those matched, the ones a message of this kind is written to."""
-    found = [Person.email.is_not(None)]
+    found: list[ColumnElement[bool]] = [Person.email.is_not(None)]
     if kind == MessageKind.ANNOUNCEMENT:
         found.append(Registration.consent_announcements_at.is_not(None))
     return found
 
 
-def recipients(forum_id: int, chosen: Filter, kind: MessageKind) -> Select[Any]:
+def recipients(forum_id: int, chosen: Filter, kind: MessageKind) -> Select[int, str | None]:
     """(registration id, e-mail) of everyone the message is written to, in registration order."""
     return (
         select(Registration.id, Person.email)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from maruf_reg import audit, dates, mail
@@ -35,7 +36,9 @@ class Draft:
     rate: int
 
 
-def save_draft(forum_id: int, message_id: int | None, draft: Draft, *, staff_user_id: int) -> int:
+def save_draft(
+    forum_id: int, message_id: int | None, draft: Draft, *, staff_user_id: int | None
+) -> int:
     """Create or change a draft (merge fields checked); return its id. One transaction."""
     for name in TEXTS:
         merge.check(draft.texts.get(name, ""), name)
@@ -143,6 +146,37 @@ def received(registration_id: int) -> list[MessageDelivery]:
             .order_by(MessageDelivery.sent_at.desc(), MessageDelivery.id.desc())
         )
     )
+
+
+def draft_for_moved_session(session_id: int, *, staff_user_id: int | None) -> int | None:
+    """A draft service message to the people of a session whose room or time changed (None when
+    nobody is concerned). One transaction."""
+    session = db.session.get(Session, session_id)
+    if session is None:
+        return None
+    prefill = for_session(session)
+    concerned = recipients.count(session.forum_id, prefill["chosen"], MessageKind.SERVICE)
+    if not concerned.matched:
+        db.session.rollback()
+        return None
+    message = Message(
+        forum_id=session.forum_id,
+        created_by_id=staff_user_id,
+        kind=MessageKind.SERVICE,
+        recipients=prefill["chosen"].as_dict(),
+        rate=int(current_app.config["MESSAGE_RATE"]),
+        **prefill["texts"],
+    )
+    db.session.add(message)
+    db.session.flush()
+    audit.record(
+        "message.draft_for_session",
+        obj=message,
+        staff_user_id=staff_user_id,
+        details={"session_id": session_id},
+    )
+    db.session.commit()
+    return message.id
 
 
 def _literal(text: str) -> str:

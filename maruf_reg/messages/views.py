@@ -17,7 +17,7 @@ from maruf_reg.extensions import db
 from maruf_reg.forms import show_refusal
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
-from maruf_reg.messages import sending, services
+from maruf_reg.messages import dispatch, sending, services
 from maruf_reg.messages.forms import KIND_LABELS, MessageForm
 from maruf_reg.models import Forum, Message, MessageKind, MessageState, Session, Theme
 from maruf_reg.registration.forms import ConfirmForm, options
@@ -184,10 +184,10 @@ def _act(message: Message, action: str) -> None:
         else:
             flash(_("Nobody matches: there is no sample to send."), "warning")
     elif action == "send":
-        count = sending.start(message.id, staff_user_id=staff)
+        count = dispatch.start(message.id, staff_user_id=staff)
         flash(_("The message is being sent to %(count)d people.", count=count), "success")
     elif action == "stop":
-        sending.stop(message.id, staff_user_id=staff)
+        dispatch.stop(message.id, staff_user_id=staff)
         flash(_("Sending is stopped; the rest was not sent."), "success")
     else:
-        sending.resume(message.id, staff_user_id=staff)
+        dispatch.resume(message.id, staff_user_id=staff)

@@ -116,6 +116,12 @@ def update_session(
         signals.session_changed.send(
             session_id=session.id, before=before, staff_user_id=staff_user_id
         )
+    moved = sorted(set(details) & {"room_id", "starts_at", "ends_at"})
+    if moved:
+        # The people of the session should hear of it: the messages capability prepares a draft.
+        signals.session_moved.send(
+            session_id=session_id, staff_user_id=staff_user_id, changed=moved
+        )
     old_capacity, new_capacity = details.get("capacity", (0, 0))
     if new_capacity > old_capacity:
         # More seats: registration moves the waitlist up at once and mails those who got a seat.

@@ -3,6 +3,7 @@ skipped and counted; the organisers' pages; consent; the personal page and perso
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from maruf_reg import personal_data
 from maruf_reg.extensions import db
-from maruf_reg.messages import recipients, sending, services
+from maruf_reg.messages import dispatch, merge, recipients, recovery, sending, services
 from maruf_reg.models import (
     AuditLog,
     CheckInPoint,
@@ -21,13 +22,14 @@ from maruf_reg.models import (
     MessageKind,
     MessageState,
     Outcome,
+    Person,
     PointKind,
     Registration,
     Scan,
     Session,
     utcnow,
 )
-from tests.conftest import csrf_from
+from tests.conftest import Mailbox, csrf_from, free_port
 
 TEXTS = {
     "subject_tr": "Salon değişti: {name}",
@@ -50,7 +52,7 @@ def draft(crowd, kind=MessageKind.SERVICE, texts=TEXTS, **chosen) -> int:
         crowd.forum_id,
         None,
         services.Draft(kind=kind, texts=dict(texts), chosen=recipients.Filter(**chosen), rate=0),
-        staff_user_id=None,  # type: ignore[arg-type]
+        staff_user_id=None,
     )
 
 
@@ -62,7 +64,7 @@ def test_a_message_to_one_sessions_booked_people_reaches_exactly_them_in_their_l
     mail_ctx, people, mailbox
 ):
     message_id = draft(people, session_id=people.session.id, people="booked")
-    assert sending.start(message_id, staff_user_id=None) == 3
+    assert dispatch.start(message_id, staff_user_id=None) == 3
     received = by_recipient(mailbox.wait_for(3))
     assert set(received) == {"ayse@example.org", "john@example.org", "layla@example.org"}
     assert received["ayse@example.org"]["Subject"] == "Salon değişti: Ayşe Öztürk"
@@ -85,7 +87,7 @@ def test_an_announcement_skips_people_without_the_consent(mail_ctx, people, mail
     message_id = draft(people, kind=MessageKind.ANNOUNCEMENT)
     count = services.count(db.session.get(Message, message_id))
     assert (count.matched, count.no_email, count.no_consent, count.recipients) == (6, 1, 3, 2)
-    sending.start(message_id, staff_user_id=None)
+    dispatch.start(message_id, staff_user_id=None)
     received = by_recipient(mailbox.wait_for(2))
     assert set(received) == {"ayse@example.org", "layla@example.org"}
     assert "kabul ettiğiniz" in received["ayse@example.org"].get_content()  # the footer, in Turkish
@@ -149,13 +151,13 @@ def test_stopping_leaves_the_rest_queued_and_going_on_sends_it(
 ):
     message_id = draft(people)
     monkeypatch.setattr(sending, "_queue_task", lambda message_id: None)  # the worker is away
-    sending.start(message_id, staff_user_id=None)
-    sending.stop(message_id, staff_user_id=None)
+    dispatch.start(message_id, staff_user_id=None)
+    dispatch.stop(message_id, staff_user_id=None)
     sending.send_batch(message_id)
     assert mailbox.messages == []
     assert sending.progress(message_id).queued == 5
     monkeypatch.undo()
-    sending.resume(message_id, staff_user_id=None)
+    dispatch.resume(message_id, staff_user_id=None)
     assert len(mailbox.wait_for(5)) == 5
     assert db.session.get(Message, message_id).state == MessageState.DONE
 
@@ -165,7 +167,7 @@ def test_a_row_left_sending_by_a_lost_worker_is_failed_not_sent_again(
 ):
     message_id = draft(people)
     monkeypatch.setattr(sending, "_queue_task", lambda message_id: None)
-    sending.start(message_id, staff_user_id=None)
+    dispatch.start(message_id, staff_user_id=None)
     first = db.session.scalar(select(func.min(MessageDelivery.id)))
     db.session.execute(
         MessageDelivery.__table__.update()
@@ -175,7 +177,7 @@ def test_a_row_left_sending_by_a_lost_worker_is_failed_not_sent_again(
     db.session.execute(Message.__table__.update().values(heartbeat_at=None))
     db.session.commit()
     monkeypatch.undo()
-    assert sending.recover() == [message_id]
+    assert recovery.recover() == [message_id]
     mailbox.wait_for(4)
     lost = db.session.get(MessageDelivery, first)
     assert lost.status == DeliveryStatus.FAILED and lost.error == sending.LOST
@@ -185,7 +187,7 @@ def test_a_row_left_sending_by_a_lost_worker_is_failed_not_sent_again(
 
 def test_erasure_removes_what_was_written_and_keeps_the_counts(mail_ctx, people, mailbox):
     message_id = draft(people, session_id=people.session.id, people="booked")
-    sending.start(message_id, staff_user_id=None)
+    dispatch.start(message_id, staff_user_id=None)
     mailbox.wait_for(3)
     copy = personal_data.copy_of(people.ayse.id)
     [got] = copy["messages"]
@@ -273,14 +275,30 @@ def test_compose_count_sample_test_send_and_progress(client, login, people, app)
 
 def test_consent_on_sign_up_is_unchecked_and_the_personal_page_changes_it(client, people, app):
     client.get("/?lang=en")
+    from tests.registration.conftest import signup_fields
+
     form = client.get("/register").get_data(as_text=True)
-    assert 'name="consent_announcements"' in form
-    assert 'name="consent_announcements" type="checkbox" value="y" checked' not in form
+    [box] = re.findall(r'<input[^>]*name="consent_announcements"[^>]*>', form)
+    assert 'type="checkbox"' in box and "checked" not in box
+    for email, consent in (
+        ("with@example.org", {"consent_announcements": "y"}),
+        ("without@example.org", {}),
+    ):
+        page = client.get("/register").get_data(as_text=True)
+        fields = {"csrf_token": csrf_from(page), **signup_fields(email=email), **consent}
+        assert client.post("/register", data=fields).status_code == 302
+    with app.app_context():
+        given = dict(
+            db.session.execute(
+                select(Person.email, Registration.consent_announcements_at).join(
+                    Registration.person
+                )
+            ).all()
+        )
+    assert given["with@example.org"] is not None and given["without@example.org"] is None
     with app.app_context():
         token = db.session.get(Registration, people.john.id).manage_token
     edit = client.get(f"/r/{token}/edit").get_data(as_text=True)
-    from tests.registration.conftest import signup_fields
-
     fields = {
         k: v
         for k, v in signup_fields(given_name="John", family_name="Smith", language="en").items()
@@ -299,9 +317,119 @@ def test_consent_on_sign_up_is_unchecked_and_the_personal_page_changes_it(client
 def test_the_personal_page_lists_the_messages_received(mail_app, people, mailbox):
     with mail_app.app_context():
         message_id = draft(people, session_id=people.session.id, people="booked")
-        sending.start(message_id, staff_user_id=None)
+        dispatch.start(message_id, staff_user_id=None)
         token = db.session.get(Registration, people.john.id).manage_token
     mailbox.wait_for(3)
     page = mail_app.test_client().get(f"/r/{token}").get_data(as_text=True)
     assert "Messages from the organisers" in page
     assert "The room changed: John Smith" in page
+    data = mail_app.test_client().get(f"/r/{token}/data?lang=en").get_data(as_text=True)
+    assert "Messages from the organisers" in data and "The room changed: John Smith" in data
+
+
+def test_a_session_moved_to_another_time_gets_a_prefilled_draft_for_its_people(ctx, people):
+    from maruf_reg.program import sessions as programme
+
+    session = db.session.get(Session, people.session.id)
+    moved = programme.SessionFields(
+        kind=session.kind,
+        title_tr=session.title_tr,
+        title_en=session.title_en,
+        starts_at=session.starts_at + timedelta(hours=2),
+        ends_at=session.ends_at + timedelta(hours=2),
+        capacity=session.capacity,
+    )
+    programme.update_session(session.id, moved, staff_user_id=None)
+    [message] = db.session.scalars(select(Message)).all()
+    assert message.state == MessageState.DRAFT and message.kind == MessageKind.SERVICE
+    assert "Kentte Göç" in message.subject_tr and "Migration in the City" in message.subject_en
+    assert "13:00" in message.body_tr  # the new time, in Istanbul
+    count = services.count(message)
+    assert (count.matched, count.no_email) == (5, 1)  # booked and waitlisted, the walk-in skipped
+    renamed = programme.SessionFields(**{**moved.__dict__, "title_en": "Migration"})
+    programme.update_session(session.id, renamed, staff_user_id=None)
+    assert db.session.scalar(select(func.count()).select_from(Message)) == 1  # a title: no draft
+
+
+@pytest.mark.parametrize(
+    "text", ["{nme}", "{0}", "{name.__class__}", "{name!r}", "{name:>99}", "{name", "}"]
+)
+def test_merge_fields_refuse_anything_but_the_known_ones(text):
+    with pytest.raises(merge.MergeError):
+        merge.check(text, "body_en")
+
+
+def test_merge_fields_fill_only_known_values_and_keep_escaped_braces():
+    merge.check("{{literal}} {name} {link}", "body_en")
+    assert (
+        merge.fill("{{x}} {name}: {sessions}", {"name": "Ayşe", "sessions": "-"}) == "{x} Ayşe: -"
+    )
+
+
+def test_the_organiser_stops_a_message_and_goes_on_from_its_page(
+    client, login, people, app, monkeypatch
+):
+    login()
+    client.get("/?lang=en")
+    with app.app_context():
+        message_id = draft(people)
+    page = client.get(f"/admin/messages/{message_id}").get_data(as_text=True)
+    token = csrf_from(page)
+    monkeypatch.setattr(sending, "_queue_task", lambda message_id: None)  # the worker is away
+    client.post(f"/admin/messages/{message_id}/send", data={"csrf_token": token})
+    state = client.get(f"/admin/messages/{message_id}/progress.json").get_json()
+    assert state == {"state": "sending", "sent": 0, "failed": 0, "queued": 5, "total": 5}
+    assert "Stop sending" in client.get(f"/admin/messages/{message_id}").get_data(as_text=True)
+    client.post(f"/admin/messages/{message_id}/stop", data={"csrf_token": token})
+    stopped = client.get(f"/admin/messages/{message_id}").get_data(as_text=True)
+    assert "Go on sending" in stopped
+    monkeypatch.undo()
+    client.post(f"/admin/messages/{message_id}/resume", data={"csrf_token": token})
+    state = client.get(f"/admin/messages/{message_id}/progress.json").get_json()
+    assert state == {"state": "done", "sent": 5, "failed": 0, "queued": 0, "total": 5}
+    with app.app_context():
+        actions = db.session.scalars(
+            select(AuditLog.action).where(AuditLog.object_type == "message").order_by(AuditLog.id)
+        ).all()
+    assert actions == [
+        "message.save",
+        "message.send",
+        "message.stop",
+        "message.resume",
+        "message.done",
+    ]
+
+
+class Refusing(Mailbox):
+    """An SMTP server that refuses one recipient, as a real one refuses an unknown mailbox."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("john@"):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_recipient_the_server_refuses_is_failed_with_its_answer(make_app, people):
+    from aiosmtpd.controller import Controller
+
+    mailbox = Refusing()
+    port = free_port()
+    server = Controller(mailbox, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        with app.app_context():
+            message_id = draft(people, session_id=people.session.id, people="booked")
+            dispatch.start(message_id, staff_user_id=None)
+            assert {str(m["To"]) for m in mailbox.wait_for(2)} == {
+                "ayse@example.org",
+                "layla@example.org",
+            }
+            [refused] = services.failures(message_id)
+            assert refused.email == "john@example.org"
+            assert "refused by the mail server" in refused.error and "550" in refused.error
+            assert sending.progress(message_id) == sending.Progress(sent=2, failed=1)
+            assert db.session.get(Message, message_id).state == MessageState.DONE
+    finally:
+        server.stop()

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from maruf_reg.extensions import db
-from maruf_reg.messages import recipients, sending, services
+from maruf_reg.messages import dispatch, recipients, sending, services
 from maruf_reg.models import DeliveryStatus, Message, MessageDelivery, MessageKind, MessageState
 from tests.conftest import forum_time
 from tests.messages.conftest import seat
@@ -42,9 +42,9 @@ def test_a_worker_killed_mid_send_and_started_again_sends_no_one_a_second_copy(
                 chosen=recipients.Filter(session_id=session.id, people="booked"),
                 rate=1200,  # 20 a second: the kill lands in the middle
             ),
-            staff_user_id=None,  # type: ignore[arg-type]
+            staff_user_id=None,
         )
-        assert sending.start(message_id, staff_user_id=None) == PEOPLE  # into the SQLite queue
+        assert dispatch.start(message_id, staff_user_id=None) == PEOPLE  # into the SQLite queue
 
     def rows() -> list[MessageDelivery]:
         with queueing.app_context():
@@ -86,7 +86,10 @@ def test_a_worker_killed_mid_send_and_started_again_sends_no_one_a_second_copy(
     sent = {r.email for r in after if r.status == DeliveryStatus.SENT}
     failed = [r for r in after if r.status == DeliveryStatus.FAILED]
     assert all(r.error == sending.LOST for r in failed)
-    assert len(failed) <= 1  # at most the one row in the window between send and commit
+    # Exactly the row the dead worker had claimed (if the kill fell inside the window between
+    # the send and its commit) is failed; nothing else.
+    assert {r.id for r in failed} == {r.id for r in before if r.status == DeliveryStatus.SENDING}
+    assert len(failed) <= 1
     assert sent <= set(received)  # every row marked sent was received
     assert len(sent) + len(failed) == PEOPLE
     assert set(received) - sent <= {r.email for r in failed}
