@@ -239,6 +239,18 @@ def inside_count(point_ids: Sequence[int], *, until: datetime | None = None) -> 
     return int(db.session.execute(select(func.count()).where(is_inside(last))).scalar_one())
 
 
+# Admissions at some points before a time (the full-room rule's first look), built once.
+_ADMISSIONS = (
+    select(func.count())
+    .select_from(_scans)
+    .where(
+        _scans.c.point_id.in_(bindparam("point_ids", expanding=True)),
+        _scans.c.outcome == Outcome.ADMITTED,
+        _scans.c.scanned_at < bindparam("until"),
+    )
+)
+
+
 def inside_if_at_least(
     point_ids: Sequence[int], least: int, *, until: datetime | None = None
 ) -> int | None:
@@ -247,13 +259,11 @@ def inside_if_at_least(
     so; only a room that may be full pays for the count of who is inside."""
     if not point_ids:
         return None
-    admissions = db.session.execute(
-        select(func.count()).where(
-            Scan.point_id.in_(point_ids),
-            Scan.outcome == Outcome.ADMITTED,
-            Scan.scanned_at < (until or _FAR_FUTURE),
-        )
-    ).scalar_one()
+    admissions = (
+        db.session.connection()
+        .execute(_ADMISSIONS, {"point_ids": list(point_ids), "until": until or _FAR_FUTURE})
+        .scalar_one()
+    )
     if admissions < least:
         return None
     inside = inside_count(point_ids, until=until)
