@@ -56,6 +56,7 @@ def ceiling_app() -> Any:
     """A tiny app served like the real one: POST /ping inserts one row with a unique uuid."""
     from flask import Flask, request
     from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, event
+    from sqlalchemy.exc import DatabaseError
 
     url = os.environ["CEILING_DATABASE_URL"]
     engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
@@ -79,7 +80,9 @@ def ceiling_app() -> Any:
         Column("uuid", String(64), unique=True),
         Column("at", DateTime),
     )
-    metadata.create_all(engine)
+    # The other worker may create it at the same moment (PostgreSQL).
+    with contextlib.suppress(DatabaseError):
+        metadata.create_all(engine)
     app = Flask("ceiling")
 
     @app.post("/ping")

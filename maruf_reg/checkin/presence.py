@@ -19,7 +19,7 @@ The forms of the rule, each used by several places:
   offline bundle's list of people inside (`inside_ids`);
 - `last_moves` + `is_inside`: in SQL, per person — inside now at a point or at the entrances
   (`maruf_reg/checkin/counts.py`, the dashboard), and how many are in a session's room
-  (`inside_count`: the scan path's full-room rule);
+  (`inside_count`, `inside_if_at_least`: the scan path's full-room rule);
 - `occupancy_changes`: in SQL, over time — a session's occupancy and its peak (the reports).
 - `inside_by_session`: in SQL, per session now — the room screen's seats left
   (`maruf_reg/checkin/room_screen.py`).
@@ -239,6 +239,37 @@ def inside_count(point_ids: Sequence[int], *, until: datetime | None = None) -> 
         return 0
     last = last_moves(point_ids, _FAR_PAST, until or _FAR_FUTURE, per_point=False)
     return int(db.session.execute(select(func.count()).where(is_inside(last))).scalar_one())
+
+
+# Admissions at some points before a time (the full-room rule's first look), built once.
+_ADMISSIONS = (
+    select(func.count())
+    .select_from(_scans)
+    .where(
+        _scans.c.point_id.in_(bindparam("point_ids", expanding=True)),
+        _scans.c.outcome == Outcome.ADMITTED,
+        _scans.c.scanned_at < bindparam("until"),
+    )
+)
+
+
+def inside_if_at_least(
+    point_ids: Sequence[int], least: int, *, until: datetime | None = None
+) -> int | None:
+    """`inside_count` when it is at least `least`, else None. Nobody is inside without an
+    admission, so while the admissions are fewer than `least` one cheap count of the index says
+    so; only a room that may be full pays for the count of who is inside."""
+    if not point_ids:
+        return None
+    admissions = (
+        db.session.connection()
+        .execute(_ADMISSIONS, {"point_ids": list(point_ids), "until": until or _FAR_FUTURE})
+        .scalar_one()
+    )
+    if admissions < least:
+        return None
+    inside = inside_count(point_ids, until=until)
+    return inside if inside >= least else None
 
 
 def people_and_inside(point_ids: Sequence[int], start: datetime, end: datetime) -> tuple[int, int]:

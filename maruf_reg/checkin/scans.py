@@ -349,14 +349,15 @@ def process_scan(
 
 
 def _people_inside(point: PointRules, direction: Direction, until: datetime | None) -> int | None:
-    """How many are in the room of a door with a capacity rule (None elsewhere): one indexed query,
-    read before the decision's lock so that it never lengthens SQLite's queue of writers. Two
+    """How many are in the room of a door with a capacity rule when it is full (None when it is
+    not, and elsewhere): one indexed count (two when the room may be full), read before the
+    decision's lock so that it never lengthens SQLite's queue of writers. Two
     doors admitting at the same instant may so let one person more in than the capacity (on
     PostgreSQL, whose lock is per registration, that was so anyway)."""
     if point.room is None or direction == Direction.OUT or not point.active:
         return None
     with reading():
-        return presence.inside_count(point.session_points, until=until)
+        return presence.inside_if_at_least(point.session_points, point.room.capacity, until=until)
 
 
 def _audit_forced(
