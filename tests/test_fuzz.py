@@ -295,8 +295,8 @@ def scan_items(world: World, badge: str) -> Any:
     )
 
 
-# 409: a uuid sent again with other content; 422: a time too far from the server's.
-ANSWERS = {200, 400, 404, 409, 413, 422}
+# Every outcome is a 200 answer (bad_time and uuid_conflict too); 400, 404, 413: malformed.
+ANSWERS = {200, 400, 404, 413}
 OUTCOMES = {
     "admitted",
     "already_in",
@@ -308,6 +308,8 @@ OUTCOMES = {
     "not_now",
     "room_full",
     "point_inactive",
+    "bad_time",
+    "uuid_conflict",
 }
 
 

@@ -16,10 +16,12 @@ sends: the server answers `X-Clock-Skew: <device minus server, seconds>`, stores
 and, when the device is off by more than SCAN_CLOCK_TOLERANCE_SECONDS, files the scan at
 `scanned_at` less the skew).
 A `scanned_at` (after that correction) more than SCAN_MAX_PAST_SECONDS before or
-SCAN_MAX_FUTURE_SECONDS after the server's time: 422 `{"outcome": "bad_time", "error", "code":
-"bad_time"}`, nothing stored. A uuid already stored with other content (token, point or direction):
-409 `{"outcome": "uuid_conflict", "error", "code": "uuid_conflict"}`, logged; with the same
-content, the stored answer.
+SCAN_MAX_FUTURE_SECONDS after the server's time: 200 `{"outcome": "bad_time", "person": null,
+"previous": null, "error", "code": "bad_time"}`, nothing stored. A uuid already stored with other
+content (token, point or direction): 200 `{"outcome": "uuid_conflict", "person": null, "previous":
+null, "error", "code": "uuid_conflict"}`, logged; with the same content, the stored answer. (Every
+outcome is a 200 answer, the shared contract's rule: a scanner that knows only the first six
+outcomes admits nobody on these.)
 Answer: `{"outcome", "person", "previous", "reason", "forced"}` — `person` is
 `{"id" (the registration id, as badge tokens carry it), "given_name", "family_name", "name",
 "category", "organisation", "country"}` or null; `reason` a code or null: `unreadable`,
@@ -259,9 +261,15 @@ def _on_server_time(item: ScanItem, skew: int | None) -> ScanItem:
     return replace(item, scanned_at=scanned_at, clock_skew=skew)
 
 
+def _refusal(code: str, error: Exception) -> dict[str, Any]:
+    """A scan refused before any decision (`bad_time`, `uuid_conflict`): an answer of the usual
+    shape whose outcome admits nobody, with the reason in `error`."""
+    return {"outcome": code, "person": None, "previous": None, "error": str(error), "code": code}
+
+
 def _item_error(error: Exception, code: str) -> str:
-    """A refused item: `outcome` too, so that a scanner that reads only the outcome admits nobody."""
-    return json.dumps({"outcome": code, "error": str(error), "code": code})
+    """A refused item of a batch: the same answer as a single scan gets."""
+    return json.dumps(_refusal(code, error))
 
 
 def _skew_header(response: Response, skew: int | None) -> Response:
@@ -280,17 +288,13 @@ def scan() -> Response | tuple[Response, int]:
     try:
         item = _on_server_time(item, skew)
     except BadTime as error:
-        return jsonify(
-            {"outcome": "bad_time", "error": str(error), "code": "bad_time", "clock_skew": skew}
-        ), 422
+        return jsonify(_refusal("bad_time", error) | {"clock_skew": skew})
     try:
         result = _process(item)
     except checkin_scans.ExitsNotCounted as error:
         return _error(str(error))
     except checkin_scans.UuidConflict as error:
-        return jsonify(
-            {"outcome": "uuid_conflict", "error": str(error), "code": "uuid_conflict"}
-        ), 409
+        return jsonify(_refusal("uuid_conflict", error))
     return _skew_header(Response(result.body, mimetype="application/json"), skew)
 
 

@@ -172,6 +172,12 @@ def _answer_strings() -> dict[str, str]:
         "reason_room_full": _("The room is full."),
         "point_inactive": _("SWITCHED OFF"),
         "reason_point_inactive": _("This check-in point is switched off."),
+        "bad_time": _("WRONG TIME"),
+        "reason_bad_time": _(
+            "This device's clock is far off: set its date and time, then scan again."
+        ),
+        "uuid_conflict": _("NOT RECORDED"),
+        "reason_uuid_conflict": _("This scan's id was already used for another scan: scan again."),
         "clock_off": _("clock %(n)s min off"),
         "set_aside": _("%(n)s set aside (time or id refused)"),
         "since": _("since %(time)s at %(point)s"),

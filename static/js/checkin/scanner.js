@@ -156,6 +156,8 @@ function renderResult(answer, decidedOffline) {
   }
   if (answer.room) lines.push(fill(T.room_count, answer.room));
   if (outcome === "point_inactive") lines.push(T.reason_point_inactive);
+  if (outcome === "bad_time") lines.push(T.reason_bad_time);
+  if (outcome === "uuid_conflict") lines.push(T.reason_uuid_conflict);
   if (answer.forced) lines.push(["not_now", "room_full"].includes(answer.reason) ? T.admitted_anyway : T.forced);
   else if (answer.reason && T[`reason_${answer.reason}`]) lines.push(T[`reason_${answer.reason}`]);
   $("result-anyway").hidden = !["not_now", "room_full"].includes(outcome);
