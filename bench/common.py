@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 import subprocess
@@ -81,3 +82,38 @@ def gunicorn_server(
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+# --- the server's memory ---------------------------------------------------------------------------
+
+
+def proc_memory(pid: int) -> tuple[int, int]:
+    """RSS and PSS of one process, in kB."""
+    rss = pss = 0
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    return rss, pss
+
+
+def server_processes(master: int) -> list[int]:
+    children: list[int] = []
+    for task in os.listdir(f"/proc/{master}/task"):
+        with open(f"/proc/{master}/task/{task}/children", encoding="ascii") as handle:
+            children += [int(pid) for pid in handle.read().split()]
+    return [master, *sorted(children)]
+
+
+def report_memory(label: str, master: int) -> None:
+    """Print the RSS and PSS of a gunicorn master and its workers, and their sums."""
+    rows = [(pid, *proc_memory(pid)) for pid in server_processes(master)]
+    print(label)
+    for n, (pid, rss, pss) in enumerate(rows):
+        role = "master" if n == 0 else f"worker {n}"
+        print(f"  {role:9} pid {pid:>7}: RSS {rss / 1024:6.1f} MB, PSS {pss / 1024:6.1f} MB")
+    total_rss = sum(row[1] for row in rows) / 1024
+    total_pss = sum(row[2] for row in rows) / 1024
+    print(f"  together: RSS {total_rss:.1f} MB (goal ≤ 230), PSS {total_pss:.1f} MB", flush=True)

@@ -29,7 +29,7 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
-from common import flask, gunicorn_server
+from common import flask, gunicorn_server, report_memory
 
 SECRET = "bench-" + secrets.token_hex(16)
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -37,37 +37,6 @@ HREF_RE = re.compile(r'href="(/[^"#]*)"')
 SKIP = re.compile(
     r"\.(pdf|csv|xlsx|ics|jpg|png|svg|ico|js|css|webmanifest)$|^/static/|logout|/export/"
 )
-
-
-def proc_memory(pid: int) -> tuple[int, int]:
-    """RSS and PSS of one process, in kB."""
-    rss = pss = 0
-    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith("Rss:"):
-                rss = int(line.split()[1])
-            elif line.startswith("Pss:"):
-                pss = int(line.split()[1])
-    return rss, pss
-
-
-def server_processes(master: int) -> list[int]:
-    children: list[int] = []
-    for task in os.listdir(f"/proc/{master}/task"):
-        with open(f"/proc/{master}/task/{task}/children", encoding="ascii") as handle:
-            children += [int(pid) for pid in handle.read().split()]
-    return [master, *sorted(children)]
-
-
-def report(label: str, master: int) -> None:
-    rows = [(pid, *proc_memory(pid)) for pid in server_processes(master)]
-    print(label)
-    for n, (pid, rss, pss) in enumerate(rows):
-        role = "master" if n == 0 else f"worker {n}"
-        print(f"  {role:9} pid {pid:>7}: RSS {rss / 1024:6.1f} MB, PSS {pss / 1024:6.1f} MB")
-    total_rss = sum(row[1] for row in rows) / 1024
-    total_pss = sum(row[2] for row in rows) / 1024
-    print(f"  together: RSS {total_rss:.1f} MB (goal ≤ 230), PSS {total_pss:.1f} MB", flush=True)
 
 
 def crawl(base: str, opener: urllib.request.OpenerDirector, limit: int) -> Counter[int]:
@@ -138,17 +107,19 @@ def main() -> None:
     with gunicorn_server("maruf_reg:create_app()", env, workers=2) as (port, process):
         base = f"http://127.0.0.1:{port}"
         time.sleep(1)
-        report("Started (before the first request):", process.pid)
+        report_memory("Started (before the first request):", process.pid)
         opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
         log_in(base, opener, admin[1], admin[2])
         statuses = crawl(base, opener, options.pages)
-        report("After serving every page once (HTML):", process.pid)
+        report_memory("After serving every page once (HTML):", process.pid)
         for _ in range(2):
             with opener.open(base + "/program/booklet.pdf", timeout=120) as answer:
                 answer.read()
-        report("After drawing the booklet (PDF) in each worker that got the request:", process.pid)
+        report_memory(
+            "After drawing the booklet (PDF) in each worker that got the request:", process.pid
+        )
         if statuses.get(500):
             raise SystemExit(f"{statuses[500]} pages answered 500")
 

@@ -25,21 +25,18 @@ import os
 import random
 import secrets
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from common import VENV_BIN, flask, free_port, postgres_database
+from common import flask, gunicorn_server, postgres_database, report_memory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,37 +93,6 @@ def ceiling_app() -> Any:
 
 
 # --- servers ------------------------------------------------------------------------------------
-
-
-@contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], chdir: Path | None = None) -> Iterator[int]:
-    port = free_port()
-    args = [
-        str(VENV_BIN / "gunicorn"),
-        "-w",
-        "2",
-        "-b",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-    ]
-    if chdir:
-        args += ["--chdir", str(chdir)]
-    process = subprocess.Popen([*args, app_spec], env=env, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"{app_spec} did not start")
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 # --- load ----------------------------------------------------------------------------------------
@@ -365,7 +331,7 @@ def main() -> None:
         warm_up: list[str] = seed["badges"][:WARM_UP]
         ok_scan = lambda status, body: status == 200  # noqa: E731
         results: dict[tuple[str, int], dict[str, float]] = {}
-        with gunicorn("scans:ceiling_app()", env, chdir=ROOT / "bench") as port:
+        with gunicorn_server("scans:ceiling_app()", env, chdir=ROOT / "bench") as (port, _):
             warm_pings = [
                 ("POST", "/ping", json.dumps({"uuid": str(uuid.uuid4())}).encode(),
                  {"Content-Type": "application/json"})
@@ -380,7 +346,7 @@ def main() -> None:
                 ]  # fmt: skip
                 results[("ceiling", clients)] = drive(port, clients, pings, ok_scan)
                 report("ceiling (1 INSERT)", clients, results[("ceiling", clients)])
-        with gunicorn("maruf_reg:create_app()", env) as port:
+        with gunicorn_server("maruf_reg:create_app()", env) as (port, server):
             # Warm both workers (imports, caches, SQLite's page cache) with badges not measured.
             drive(port, 8, scan_requests(warm_up, seed["point"], seed["door"]), ok_scan)
             warm_searches = [
@@ -389,6 +355,7 @@ def main() -> None:
                 for name in seed["names"][:WARM_UP]
             ]  # fmt: skip
             drive(port, 8, warm_searches, lambda s, b: s == 200)
+            report_memory("The app server after warm-up (scans and searches):", server.pid)
             sent = WARM_UP
             admitted = lambda s, b: s == 200 and b'"outcome":"admitted"' in b  # noqa: E731
             for clients, chunk in ((8, badges[:per_case]), (32, badges[per_case:])):
