@@ -15,7 +15,9 @@ import re
 import subprocess
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -25,6 +27,8 @@ from werkzeug.serving import make_server
 from maruf_reg.extensions import db
 from maruf_reg.models import Outcome, Registration, Scan
 from tests.checkin.test_browser import write_y4m
+
+ISTANBUL = ZoneInfo("Europe/Istanbul")
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "end-to-end"
@@ -82,9 +86,18 @@ def log_in(page, base: str, email: str, password: str) -> None:
 
 
 def test_a_forum_from_programme_to_session_report(  # noqa: PLR0915  (one story, told in order)
-    server, mail_app, mailbox, tmp_path, forum, make_room, make_theme, make_staff
+    server, mail_app, mailbox, tmp_path, make_forum, make_room, make_theme, make_staff
 ):
     sync_api = pytest.importorskip("playwright.sync_api")
+    # The forum is on now, and the session runs now: a session's door admits only around its
+    # session (README, "Check-in"), so the story happens on the day.
+    local_now = datetime.now(ISTANBUL).replace(second=0, microsecond=0)
+    forum = make_forum(
+        slug="maruf",
+        starts_on=local_now.date() - timedelta(days=1),
+        ends_on=local_now.date() + timedelta(days=1),
+    )
+    starts, ends = local_now - timedelta(minutes=30), local_now + timedelta(minutes=60)
     room = make_room(forum, name="Salon A", capacity=80)
     theme = make_theme(forum, slug="migration")
     organiser, desk, door = make_staff("admin"), make_staff("desk"), make_staff("door")
@@ -103,8 +116,8 @@ def test_a_forum_from_programme_to_session_report(  # noqa: PLR0915  (one story,
         page.fill("[name=title_en]", "Workshop: Migration and the City")
         page.select_option("[name=theme_id]", str(theme.id))
         page.select_option("[name=room_id]", str(room.id))
-        page.fill("[name=starts_at]", "2030-10-01T14:00")
-        page.fill("[name=ends_at]", "2030-10-01T15:30")
+        page.fill("[name=starts_at]", starts.strftime("%Y-%m-%dT%H:%M"))
+        page.fill("[name=ends_at]", ends.strftime("%Y-%m-%dT%H:%M"))
         page.fill("[name=capacity]", "30")
         shots.take(page, "organiser-new-session")
         page.click("form button[type=submit].primary")
