@@ -1,0 +1,37 @@
+"""What a look at the new pages as their users see them found (tr, en, ar; phone and desktop):
+each a small HTML assertion through the test client."""
+
+from __future__ import annotations
+
+import re
+
+EN = {"Accept-Language": "en"}
+
+
+def test_the_walk_in_language_is_a_row_of_radio_buttons_in_a_fieldset(client, login, forum):
+    """Not a bulleted list with each radio above its label: the sign-up form's fieldset, with the
+    registration styles (two columns on a desk) loaded."""
+    login("desk")
+    html = client.get("/checkin/desk/walk-in?lang=ar").get_data(as_text=True)
+    assert "css/registration.css" in html
+    fieldset = re.search(r'<fieldset class="choice">.*?</fieldset>', html, re.S)
+    assert fieldset is not None
+    assert 'name="language" value="ar"' in fieldset.group(0)
+    assert '<span lang="tr">Türkçe</span>' in fieldset.group(0)
+    assert '<ul id="language"' not in html
+
+
+def test_the_arabic_message_fields_are_right_to_left_but_their_labels_are_not(
+    client, login, forum
+):
+    login()
+    html = client.get("/admin/messages/new?lang=tr").get_data(as_text=True)
+    subject = re.search(r"<input[^>]*name=\"subject_ar\"[^>]*>", html)
+    body = re.search(r"<textarea[^>]*name=\"body_ar\"[^>]*>", html)
+    assert subject is not None and 'dir="rtl"' in subject.group(0)
+    assert 'lang="ar"' in subject.group(0)
+    assert body is not None and 'dir="rtl"' in body.group(0)
+    turkish = re.search(r"<input[^>]*name=\"subject_tr\"[^>]*>", html)
+    assert turkish is not None and 'lang="tr"' in turkish.group(0)
+    # The Turkish label is not marked Arabic any more.
+    assert '<div dir="rtl" lang="ar">' not in html
