@@ -35,3 +35,27 @@ def test_the_arabic_message_fields_are_right_to_left_but_their_labels_are_not(
     assert turkish is not None and 'lang="tr"' in turkish.group(0)
     # The Turkish label is not marked Arabic any more.
     assert '<div dir="rtl" lang="ar">' not in html
+
+
+def test_the_message_review_buttons_sit_in_one_row_and_the_sample_name_is_isolated(
+    client, login, forum, make_registration, make_person
+):
+    """A form inside <p class="actions"> ends the paragraph (HTML), so the buttons fell apart:
+    the row is a <div>; an Arabic name inside the Turkish sentence is in <bdi>."""
+    from tests.conftest import csrf_from
+
+    make_registration(forum, make_person(given_name="ليلى", family_name="<الشامي>", language="ar"))
+    login()
+    page = client.get("/admin/messages/new?lang=tr").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_from(page), "kind": "service", "subject_tr": "Konu", "body_tr": "Metin",
+        "subject_en": "Subject", "body_en": "Text", "subject_ar": "", "body_ar": "",
+        "rate": "600", "category": "", "status": "", "theme": "", "session": "", "people": "",
+        "attendance": "", "badge": "", "country": "", "language": "",
+    }  # fmt: skip
+    response = client.post("/admin/messages/new?lang=tr", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<div class="actions">' in html
+    assert '<p class="actions">' not in html
+    assert "<bdi>ليلى &lt;الشامي&gt;</bdi>" in html
