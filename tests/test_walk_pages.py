@@ -21,9 +21,7 @@ def test_the_walk_in_language_is_a_row_of_radio_buttons_in_a_fieldset(client, lo
     assert '<ul id="language"' not in html
 
 
-def test_the_arabic_message_fields_are_right_to_left_but_their_labels_are_not(
-    client, login, forum
-):
+def test_the_arabic_message_fields_are_right_to_left_but_their_labels_are_not(client, login, forum):
     login()
     html = client.get("/admin/messages/new?lang=tr").get_data(as_text=True)
     subject = re.search(r"<input[^>]*name=\"subject_ar\"[^>]*>", html)

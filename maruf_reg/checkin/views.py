@@ -166,7 +166,7 @@ def _answer_strings() -> dict[str, str]:
         "not_now": _("NOT NOW"),
         "room_full": _("ROOM FULL"),
         "session_times": _("Session %(start)s–%(end)s; this door opens at %(opens)s."),
-        "room_count": _("%(inside)s inside, %(capacity)s places."),
+        "room_count": _("Inside: %(inside)s; places: %(capacity)s."),
         "admit_anyway": _("Admit anyway"),
         "admitted_anyway": _("Admitted anyway: recorded as an exception."),
         "reason_room_full": _("The room is full."),

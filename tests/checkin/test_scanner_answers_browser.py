@@ -34,7 +34,9 @@ def test_not_now_for_a_session_on_another_day_names_its_day(
     token = badge(forum, make_registration(forum))
     staff = make_staff("door")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844})
             page.goto(f"{live_server}/login?lang={lang}")
