@@ -57,3 +57,21 @@ def test_the_message_review_buttons_sit_in_one_row_and_the_sample_name_is_isolat
     assert '<div class="actions">' in html
     assert '<p class="actions">' not in html
     assert "<bdi>ليلى &lt;الشامي&gt;</bdi>" in html
+
+
+def test_a_session_without_a_door_is_listed_with_its_day(client, login, forum, make_session):
+    """The programme's "sessions without a door" spans the forum's days: "14:00–15:30" alone
+    does not say which session; its day is written out, by the one formatter."""
+    from zoneinfo import ZoneInfo
+
+    from maruf_reg import dates
+    from tests.conftest import forum_time
+
+    session = make_session(forum, title_en="Doorless", starts_at=forum_time(1, 14))
+    login()
+    page = client.get("/admin/program", headers=EN).get_data(as_text=True)
+    listed = page.split('id="doorless"')[1].split("</div>")[0]
+    when = dates.session_when(
+        session.starts_at, session.ends_at, locale="en", zone=ZoneInfo(forum.timezone)
+    )
+    assert when in listed, listed
