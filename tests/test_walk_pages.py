@@ -75,3 +75,15 @@ def test_a_session_without_a_door_is_listed_with_its_day(client, login, forum, m
         session.starts_at, session.ends_at, locale="en", zone=ZoneInfo(forum.timezone)
     )
     assert when in listed, listed
+
+
+def test_the_back_arrow_is_mirrored_in_arabic(client, login, forum, app):
+    """"← Messages" pointed away from the start edge in Arabic: the arrow is its own element,
+    hidden from screen readers, that the stylesheet mirrors on right-to-left pages."""
+    from pathlib import Path
+
+    login()
+    html = client.get("/admin/messages/new?lang=ar").get_data(as_text=True)
+    assert '<span class="back-arrow" aria-hidden="true">←</span>' in html
+    css = (Path(app.root_path).parent / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    assert "html[dir=rtl] .back-arrow { transform: scaleX(-1); }" in css
