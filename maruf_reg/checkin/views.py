@@ -273,14 +273,15 @@ def desk_admit(registration_id: int) -> BaseResponse:
             _(
                 "%(name)s not admitted: %(outcome)s.",
                 name=name or registration_id,
-                outcome=_outcome_label(result.outcome),
+                outcome=outcome_label(result.outcome),
             ),
             "error",
         )
     return redirect(url_for("checkin.desk", q=query, point=form.point.data))
 
 
-def _outcome_label(outcome: Outcome) -> str:
+def outcome_label(outcome: Outcome) -> str:
+    """Why a manual admission did not admit, in the page's language."""
     labels = {
         Outcome.NOT_ALLOWED: _("not allowed at this point"),
         Outcome.REVOKED: _("the registration is cancelled or not confirmed"),

@@ -22,3 +22,45 @@ def test_the_room_full_line_needs_no_plural(client, login, forum, make_point):
         )
         assert found is not None
         assert json.loads(found.group(1))["room_count"] == line
+
+
+def _walk_in_form(page: str, **values: str) -> dict[str, str]:
+    from tests.conftest import csrf_from
+
+    return {
+        "csrf_token": csrf_from(page), "given_name": "Şükrü", "family_name": "Çağlayan",
+        "organisation": "", "position": "", "country": "TR", "email": "", "language": "tr",
+        "category": "participant", "consent_data": "y", **values,
+    }  # fmt: skip
+
+
+def test_the_walk_in_page_says_where_the_person_was_let_in(client, login, forum, make_point):
+    door = make_point(forum, name="Ana Giriş")
+    login("desk")
+    page = client.get("/checkin/desk/walk-in?lang=tr").get_data(as_text=True)
+    done = client.post(
+        "/checkin/desk/walk-in?lang=tr",
+        data=_walk_in_form(page, point=str(door.id)),
+        follow_redirects=True,
+    )
+    assert "Ana Giriş noktasından içeri alındı." in done.get_data(as_text=True)
+
+
+def test_a_walk_in_not_let_in_is_told_why_in_the_pages_language(
+    client, login, forum, make_point, make_session
+):
+    """Was "not_now", the outcome's code, on a Turkish page."""
+    from datetime import UTC, datetime, timedelta
+
+    later = datetime.now(UTC) + timedelta(days=3)
+    session = make_session(forum, starts_at=later, ends_at=later + timedelta(hours=1))
+    door = make_point(forum, name="Salon 1", session=session)
+    login("desk")
+    page = client.get("/checkin/desk/walk-in?lang=tr").get_data(as_text=True)
+    done = client.post(
+        "/checkin/desk/walk-in?lang=tr",
+        data=_walk_in_form(page, point=str(door.id)),
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "not_now" not in done
+    assert "Kaydedildi, ama orada içeri alınmadı: oturumun kapısı şu an açık değil." in done
