@@ -64,3 +64,16 @@ def test_a_walk_in_not_let_in_is_told_why_in_the_pages_language(
     ).get_data(as_text=True)
     assert "not_now" not in done
     assert "Kaydedildi, ama orada içeri alınmadı: oturumun kapısı şu an açık değil." in done
+
+
+def test_the_clock_line_says_behind_or_ahead(client, login, forum, make_point):
+    """"clock -7 min off" read as nothing at a door: the status line says which way."""
+    door = make_point(forum, name="Salon 1")
+    login("door")
+    html = client.get(f"/checkin/{door.id}?lang=tr").get_data(as_text=True)
+    found = re.search(r'<script type="application/json" id="checkin-strings">(.*?)</script>', html)
+    assert found is not None
+    strings = json.loads(found.group(1))
+    assert strings["clock_behind"] == "bu cihazın saati %(n)s dk geride"
+    assert strings["clock_ahead"] == "bu cihazın saati %(n)s dk ileride"
+    assert "clock_off" not in strings

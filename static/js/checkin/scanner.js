@@ -222,7 +222,10 @@ async function updateStatus() {
   else if (syncing) text = T.syncing;
   else if (waiting) text = fill(T.waiting, { n: waiting });
   else text = T.online;
-  if (Math.abs(clockSkew) >= 60) text += ` · ${fill(T.clock_off, { n: Math.round(clockSkew / 60) })}`;
+  // Device minus server: "-7" read as nothing to door staff; say behind or ahead, and by how much.
+  if (Math.abs(clockSkew) >= 60) {
+    text += ` · ${fill(clockSkew < 0 ? T.clock_behind : T.clock_ahead, { n: Math.round(Math.abs(clockSkew) / 60) })}`;
+  }
   const setAside = store ? await store.count("rejected") : 0;
   if (setAside) text += ` · ${fill(T.set_aside, { n: setAside })}`;
   status.textContent = text;
