@@ -78,7 +78,7 @@ def test_a_session_without_a_door_is_listed_with_its_day(client, login, forum, m
 
 
 def test_the_back_arrow_is_mirrored_in_arabic(client, login, forum, app):
-    """"← Messages" pointed away from the start edge in Arabic: the arrow is its own element,
+    """ "← Messages" pointed away from the start edge in Arabic: the arrow is its own element,
     hidden from screen readers, that the stylesheet mirrors on right-to-left pages."""
     from pathlib import Path
 
@@ -87,3 +87,17 @@ def test_the_back_arrow_is_mirrored_in_arabic(client, login, forum, app):
     assert '<span class="back-arrow" aria-hidden="true">←</span>' in html
     css = (Path(app.root_path).parent / "static" / "css" / "app.css").read_text(encoding="utf-8")
     assert "html[dir=rtl] .back-arrow { transform: scaleX(-1); }" in css
+
+
+def test_my_data_says_when_in_words_not_iso(client, forum, make_registration, make_person):
+    """ "For the forum, on 2026-12-06T05:34:37.211498+00:00" is the export's stamp, not a date
+    for people: the page writes it by the one formatter (the month by name, 24-hour)."""
+    registration = make_registration(forum, make_person(language="tr"))
+    html = client.get(f"/r/{registration.manage_token}/data?lang=tr").get_data(as_text=True)
+    lead = html.split('<p class="lead">')[1].split("</p>")[0]
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T", lead), lead
+    assert re.search(
+        r"\d{1,2} (Oca|Şub|Mar|Nis|May|Haz|Tem|Ağu|Eyl|Eki|Kas|Ara)\w* \d{4}",
+        lead,
+    ), lead
+    assert re.search(r"\b\d{2}:\d{2}\b", lead), lead
