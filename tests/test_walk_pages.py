@@ -57,6 +57,13 @@ def test_the_message_review_buttons_sit_in_one_row_and_the_sample_name_is_isolat
     assert '<div class="actions">' in html
     assert '<p class="actions">' not in html
     assert "<bdi>ليلى &lt;الشامي&gt;</bdi>" in html
+    # One recipient: "1 person", and Arabic's own forms (was "1 people", "7 شخصًا").
+    assert "1 person will get this message." in client.get(
+        response.headers["Location"] + "?lang=en"
+    ).get_data(as_text=True)
+    arabic = client.get(response.headers["Location"] + "?lang=ar").get_data(as_text=True)
+    assert "سيتلقى هذه الرسالة شخص واحد." in arabic
+    assert "أرسل إلى شخص واحد" in arabic
 
 
 def test_a_session_without_a_door_is_listed_with_its_day(client, login, forum, make_session):
