@@ -67,7 +67,7 @@ def test_a_walk_in_not_let_in_is_told_why_in_the_pages_language(
 
 
 def test_the_clock_line_says_behind_or_ahead(client, login, forum, make_point):
-    """"clock -7 min off" read as nothing at a door: the status line says which way."""
+    """ "clock -7 min off" read as nothing at a door: the status line says which way."""
     door = make_point(forum, name="Salon 1")
     login("door")
     html = client.get(f"/checkin/{door.id}?lang=tr").get_data(as_text=True)
