@@ -77,3 +77,15 @@ def test_the_clock_line_says_behind_or_ahead(client, login, forum, make_point):
     assert strings["clock_behind"] == "bu cihazın saati %(n)s dk geride"
     assert strings["clock_ahead"] == "bu cihazın saati %(n)s dk ileride"
     assert "clock_off" not in strings
+
+
+def test_the_in_and_out_arrows_are_mirrored_in_arabic(client, login, forum, make_point, app):
+    from pathlib import Path
+
+    door = make_point(forum, name="Ana Giriş", counts_exit=True)
+    login("door")
+    html = client.get(f"/checkin/{door.id}?lang=ar").get_data(as_text=True)
+    assert '<span class="dir-arrow" aria-hidden="true">↘</span>' in html
+    assert '<span class="dir-arrow" aria-hidden="true">↗</span>' in html
+    css = (Path(app.root_path).parent / "static" / "css" / "checkin.css").read_text("utf-8")
+    assert "html[dir=rtl] .dir-arrow { transform: scaleX(-1); }" in css
