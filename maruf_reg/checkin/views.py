@@ -166,7 +166,7 @@ def _answer_strings() -> dict[str, str]:
         "not_now": _("NOT NOW"),
         "room_full": _("ROOM FULL"),
         "session_times": _("Session %(start)s–%(end)s; this door opens at %(opens)s."),
-        "room_count": _("%(inside)s inside, %(capacity)s places."),
+        "room_count": _("Inside: %(inside)s; places: %(capacity)s."),
         "admit_anyway": _("Admit anyway"),
         "admitted_anyway": _("Admitted anyway: recorded as an exception."),
         "reason_room_full": _("The room is full."),
@@ -178,7 +178,8 @@ def _answer_strings() -> dict[str, str]:
         ),
         "uuid_conflict": _("NOT RECORDED"),
         "reason_uuid_conflict": _("This scan's id was already used for another scan: scan again."),
-        "clock_off": _("clock %(n)s min off"),
+        "clock_behind": _("this device's clock is %(n)s min behind"),
+        "clock_ahead": _("this device's clock is %(n)s min ahead"),
         "set_aside": _("%(n)s set aside (time or id refused)"),
         "since": _("since %(time)s at %(point)s"),
         "forced": _("Recorded: this person was let in already"),
@@ -279,14 +280,15 @@ def desk_admit(registration_id: int) -> BaseResponse:
             _(
                 "%(name)s not admitted: %(outcome)s.",
                 name=name or registration_id,
-                outcome=_outcome_label(result.outcome),
+                outcome=outcome_label(result.outcome),
             ),
             "error",
         )
     return redirect(url_for("checkin.desk", q=query, point=form.point.data))
 
 
-def _outcome_label(outcome: Outcome) -> str:
+def outcome_label(outcome: Outcome) -> str:
+    """Why a manual admission did not admit, in the page's language."""
     labels = {
         Outcome.NOT_ALLOWED: _("not allowed at this point"),
         Outcome.REVOKED: _("the registration is cancelled or not confirmed"),

@@ -7,6 +7,8 @@ then a page with the badge to print.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,7 +18,7 @@ from maruf_reg.auth.access import role_required
 from maruf_reg.checkin import points as checkin_points
 from maruf_reg.checkin import scans as checkin_scans
 from maruf_reg.checkin.forms import WalkInForm
-from maruf_reg.checkin.views import bp
+from maruf_reg.checkin.views import bp, outcome_label
 from maruf_reg.extensions import db
 from maruf_reg.forms import show_refusal
 from maruf_reg.forum import current_forum
@@ -73,18 +75,28 @@ def walk_in() -> str | Response:
             form.email.errors.append(_("This is not a valid e-mail address."))
         else:
             if form.point.data is not None:
-                _admit(registration_id, form.point.data)
+                _admit(registration_id, form.point.data, _choice_label(form.point))
             return redirect(url_for("checkin.walk_in_done", registration_id=registration_id))
     return render_template("checkin/walk_in.html", form=form)
 
 
-def _admit(registration_id: int, point_id: int) -> None:
+def _choice_label(field: Any) -> str:
+    """The label of a select field's chosen option (the point's name)."""
+    return next((str(c.label) for c in field.choices if c.value == field.data), "")
+
+
+def _admit(registration_id: int, point_id: int, point_name: str) -> None:
     result = checkin_scans.admit_manually(
         registration_id, point_id=point_id, staff_user_id=current_user.id, device="desk walk-in"
     )
-    if result.outcome != Outcome.ADMITTED:
+    if result.outcome == Outcome.ADMITTED:
+        flash(_("Admitted at %(point)s.", point=point_name), "success")
+    else:
         flash(
-            _("Registered, but not admitted there: %(outcome)s.", outcome=result.outcome.value),
+            _(
+                "Registered, but not admitted there: %(outcome)s.",
+                outcome=outcome_label(result.outcome),
+            ),
             "error",
         )
 

@@ -45,22 +45,27 @@ class MergeFields:
             raise ValidationError(error.translated()) from error
 
 
-def _subject(label: Any, lang: str, required: bool = True) -> StringField:
+def _text_of(lang: str) -> dict[str, str]:
+    """The input's own language and direction (the label stays in the page's)."""
+    return {"lang": lang, "dir": "rtl" if lang == "ar" else "ltr"}
+
+
+def _subject(label: Any, required: bool, lang: str) -> StringField:
     first = InputRequired(message=_l("Please write the subject.")) if required else Optional()
     return StringField(
         label,
         validators=[first, Length(max=200), MergeFields()],
         filters=[strip],
-        render_kw={"lang": lang, "dir": "rtl" if lang == "ar" else "ltr"},
+        render_kw=_text_of(lang),
     )
 
 
-def _body(label: Any, lang: str, required: bool = True) -> TextAreaField:
+def _body(label: Any, required: bool, lang: str) -> TextAreaField:
     first = InputRequired(message=_l("Please write the message.")) if required else Optional()
     return TextAreaField(
         label,
         validators=[first, Length(max=20000), MergeFields()],
-        render_kw={"rows": 10, "lang": lang, "dir": "rtl" if lang == "ar" else "ltr"},
+        render_kw={"rows": 10, **_text_of(lang)},
     )
 
 
@@ -70,14 +75,14 @@ def _any(label: Any, pairs: Any) -> SelectField:
 
 class MessageForm(Form):
     kind = SelectField(_l("Kind"), choices=options((k.value, v) for k, v in KIND_LABELS.items()))
-    subject_tr = _subject(_l("Subject in Turkish"), "tr")
-    body_tr = _body(_l("Message in Turkish"), "tr")
-    subject_en = _subject(_l("Subject in English"), "en")
-    body_en = _body(_l("Message in English"), "en")
+    subject_tr = _subject(_l("Subject in Turkish"), True, "tr")
+    body_tr = _body(_l("Message in Turkish"), True, "tr")
+    subject_en = _subject(_l("Subject in English"), True, "en")
+    body_en = _body(_l("Message in English"), True, "en")
     subject_ar = _subject(
-        _l("Subject in Arabic (optional; else Arabic readers get the English)"), "ar", False
+        _l("Subject in Arabic (optional; else Arabic readers get the English)"), False, "ar"
     )
-    body_ar = _body(_l("Message in Arabic (optional)"), "ar", False)
+    body_ar = _body(_l("Message in Arabic (optional)"), False, "ar")
     rate = IntegerField(
         _l("Mails per minute (0: as fast as the mail server takes them)"),
         validators=[InputRequired(message=_l("Please give a rate.")), NumberRange(0, 100000)],

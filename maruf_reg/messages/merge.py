@@ -71,20 +71,21 @@ def _sessions(
     registration: Registration, locale: str, roles: Sequence[SessionRole] | None = None
 ) -> str:
     forum = registration.forum
+    sep = "، " if locale == "ar" else ", "  # the Arabic comma in an Arabic mail
     lines = []
     for seat in sorted(registration.seats, key=lambda s: (s.session.starts_at, s.session_id)):
         when = session_when(seat.session, forum, locale)
         room = seat.session.room.name if seat.session.room else ""
         waiting = "" if seat.status == SeatStatus.BOOKED else " (" + _("waitlist") + ")"
         lines.append(
-            f"- {seat.session.title(locale)}, {when}{', ' + room if room else ''}{waiting}"
+            f"- {seat.session.title(locale)}{sep}{when}{sep + room if room else ''}{waiting}"
         )
     if roles is None:
         roles = roles_of(forum.id, [registration.person_id]).get(registration.person_id, [])
     for role in sorted(roles, key=lambda r: r.session.starts_at):
         when = session_when(role.session, forum, locale)
         speaks = _("you speak")
-        lines.append(f"- {role.session.title(locale)}, {when} ({speaks})")
+        lines.append(f"- {role.session.title(locale)}{sep}{when} ({speaks})")
     return "\n".join(lines) or str(_("(no sessions)"))
 
 

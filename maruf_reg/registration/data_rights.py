@@ -7,6 +7,7 @@ The rules are on the ground floor (`maruf_reg/personal_data.py`).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from flask import Response, abort, current_app, flash, g, redirect, render_template, url_for
@@ -44,9 +45,12 @@ def _json(copy: dict[str, Any], name: str) -> Response:
 
 
 def _page(registration: Registration, *, token: str | None) -> Response:
+    data = personal_data.copy_of(registration.id)
     html = render_template(
         "registration/my_data.html",
-        data=personal_data.copy_of(registration.id),
+        data=data,
+        # The copy's moment for people, by the one formatter (the copy itself keeps ISO 8601).
+        generated_at=datetime.fromisoformat(data["generated_at"]),
         registration=registration,
         token=token,
     )

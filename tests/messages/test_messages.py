@@ -73,6 +73,12 @@ def test_a_message_to_one_sessions_booked_people_reaches_exactly_them_in_their_l
     turkish = received["ayse@example.org"].get_content()
     assert "Kentte Göç" in turkish and "/r/" in turkish
     assert "Migration in the City" in received["john@example.org"].get_content()
+    # An Arabic mail's session line takes the Arabic comma, as its date does ("الأحد، 6 ...").
+    arabic_line = next(
+        line for line in received["layla@example.org"].get_content().splitlines()
+        if line.startswith("- ")
+    )  # fmt: skip
+    assert "، " in arabic_line and ", " not in arabic_line, arabic_line
     message = db.session.get(Message, message_id)
     assert message.state == MessageState.DONE
     assert message.skipped_no_email == 1  # the walk-in at the desk

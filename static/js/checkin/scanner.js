@@ -84,6 +84,23 @@ function timeLabel(iso) {
   return moment.toLocaleTimeString(root.dataset.locale, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone });
 }
 
+// The day in the forum's time zone, with the month's name ("5 January", as maruf_reg/dates.py
+// writes it: British order in English), for a time not today.
+function dayLabel(iso) {
+  const moment = new Date(iso);
+  if (Number.isNaN(moment.getTime())) return "";
+  const zone = bundle?.data.forum.timezone;
+  const locale = root.dataset.locale === "en" ? "en-GB" : root.dataset.locale;
+  const day = (when) => when.toLocaleDateString(locale, { day: "numeric", month: "long", timeZone: zone });
+  return day(moment) === day(new Date()) ? "" : day(moment);
+}
+
+// A time, with its day in front when it is not today (a session's door scanned a day early).
+function whenLabel(iso) {
+  const day = dayLabel(iso);
+  return day ? `${day} ${timeLabel(iso)}` : timeLabel(iso);
+}
+
 // Answers are shown one after the other, in the order the codes came: a code scanned while an
 // answer is on screen waits its turn, and the answer on screen is cut short so the queue moves.
 // The panel never takes the keyboard: the code field keeps it, so a USB scanner's next code lands.
@@ -152,7 +169,7 @@ function renderResult(answer, decidedOffline) {
   }
   if (answer.session) {
     const times = answer.session;
-    lines.push(fill(T.session_times, { start: timeLabel(times.starts_at), end: timeLabel(times.ends_at), opens: timeLabel(times.opens_at) }));
+    lines.push(fill(T.session_times, { start: whenLabel(times.starts_at), end: timeLabel(times.ends_at), opens: whenLabel(times.opens_at) }));
   }
   if (answer.room) lines.push(fill(T.room_count, answer.room));
   if (outcome === "point_inactive") lines.push(T.reason_point_inactive);
@@ -207,7 +224,10 @@ async function updateStatus() {
   else if (syncing) text = T.syncing;
   else if (waiting) text = fill(T.waiting, { n: waiting });
   else text = T.online;
-  if (Math.abs(clockSkew) >= 60) text += ` · ${fill(T.clock_off, { n: Math.round(clockSkew / 60) })}`;
+  // Device minus server: "-7" read as nothing to door staff; say behind or ahead, and by how much.
+  if (Math.abs(clockSkew) >= 60) {
+    text += ` · ${fill(clockSkew < 0 ? T.clock_behind : T.clock_ahead, { n: Math.round(Math.abs(clockSkew) / 60) })}`;
+  }
   const setAside = store ? await store.count("rejected") : 0;
   if (setAside) text += ` · ${fill(T.set_aside, { n: setAside })}`;
   status.textContent = text;
@@ -271,7 +291,7 @@ function useBundle(data) {
     inside: new Set(data.inside),
     key: null,
   };
-  $("bundle-info").textContent = `${data.people.length} · ${new Date(data.generated_at).toLocaleString(root.dataset.locale)}`;
+  $("bundle-info").textContent = `${data.people.length} · ${whenLabel(data.generated_at)}`;
 }
 
 async function loadBundle() {
