@@ -108,3 +108,19 @@ def test_my_data_says_when_in_words_not_iso(client, forum, make_registration, ma
         lead,
     ), lead
     assert re.search(r"\b\d{2}:\d{2}\b", lead), lead
+
+
+def test_my_data_names_the_fields_in_the_readers_language(
+    client, forum, make_registration, make_person
+):
+    """The readable copy calls a field what the reader calls it; the JSON keeps the field names."""
+    registration = make_registration(forum, make_person(language="tr"))
+    path = f"/r/{registration.manage_token}/data"
+    turkish = client.get(f"{path}?lang=tr").get_data(as_text=True)
+    assert "<dt>Soyadı</dt>" in turkish
+    assert "<code>family_name</code>" not in turkish and "<dt>family_name</dt>" not in turkish
+    assert "Verilerin işlenmesine onay zamanı" in turkish
+    arabic = client.get(f"{path}?lang=ar").get_data(as_text=True)
+    assert "وقت الموافقة على معالجة البيانات" in arabic
+    copy = client.get(f"{path}.json").get_json()
+    assert "family_name" in copy["person"] and "consent_data_at" in copy["registration"]

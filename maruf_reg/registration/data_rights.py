@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Response, abort, current_app, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -44,11 +45,67 @@ def _json(copy: dict[str, Any], name: str) -> Response:
     )
 
 
+#: The copy's field names as a reader of the page calls them (the JSON keeps the names themselves;
+#: a field without a label here is shown by its name).
+FIELD_LABELS = {
+    "action": _l("Action"),
+    "answered_at": _l("Answered at"),
+    "at": _l("Time"),
+    "badge_serial": _l("Badge number"),
+    "bio_en": _l("Biography (English)"),
+    "bio_tr": _l("Biography (Turkish)"),
+    "booked_at": _l("Booked at"),
+    "by": _l("By"),
+    "cancelled_at": _l("Cancelled at"),
+    "category": _l("Category"),
+    "confirmed_at": _l("Confirmed at"),
+    "consent_announcements_at": _l("Agreed to announcements at"),
+    "consent_data_at": _l("Agreed to the processing of data at"),
+    "consent_photo_at": _l("Agreed to photographs at"),
+    "country": _l("Country"),
+    "created_at": _l("Created at"),
+    "details": _l("Details"),
+    "device": _l("Device"),
+    "direction": _l("Direction"),
+    "email": _l("E-mail"),
+    "family_name": _l("Family name"),
+    "given_name": _l("Given name"),
+    "id": _l("Number"),
+    "language": _l("Language"),
+    "manual": _l("Admitted at the desk"),
+    "number": _l("Number"),
+    "offline": _l("Scanned offline"),
+    "organisation": _l("Organisation"),
+    "outcome": _l("Answer at the door"),
+    "phone": _l("Phone"),
+    "photo": _l("Photo"),
+    "point": _l("Check-in point"),
+    "position": _l("Position"),
+    "printed_at": _l("Printed at"),
+    "question_en": _l("Question (English)"),
+    "question_tr": _l("Question (Turkish)"),
+    "queued_at": _l("Queued at"),
+    "reprint": _l("Reprint"),
+    "requested_at": _l("Requested at"),
+    "role": _l("Role"),
+    "scanned_at": _l("Scanned at"),
+    "sent_at": _l("Sent at"),
+    "serial": _l("Badge number"),
+    "session": _l("Session"),
+    "source": _l("Registered through"),
+    "starts_at": _l("Starts at"),
+    "status": _l("Status"),
+    "subject": _l("Subject"),
+    "text": _l("Answer"),
+}
+
+
 def _page(registration: Registration, *, token: str | None) -> Response:
     data = personal_data.copy_of(registration.id)
     html = render_template(
         "registration/my_data.html",
         data=data,
+        labels=FIELD_LABELS,
         # The copy's moment for people, by the one formatter (the copy itself keeps ISO 8601).
         generated_at=datetime.fromisoformat(data["generated_at"]),
         registration=registration,
