@@ -54,14 +54,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)
     database.init_app(app)
-    extensions.migrate.init_app(
-        app,
-        extensions.db,
-        directory=str(ROOT / "migrations"),
-        render_as_batch=True,  # SQLite alters tables by copying them
-        compare_type=True,
-        render_item=database.render_migration_item,
-    )
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     jobs.init_app(app)

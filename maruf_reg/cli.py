@@ -9,22 +9,90 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from flask_migrate import upgrade
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from maruf_reg.auth import services as auth_services
-from maruf_reg.database import protect_instance_folder, protect_sqlite_files, write_intent
+from maruf_reg.database import (
+    protect_instance_folder,
+    protect_sqlite_files,
+    render_migration_item,
+    write_intent,
+)
 from maruf_reg.extensions import db, huey
 from maruf_reg.jobs import QUEUES
 from maruf_reg.models import Role
 from maruf_reg.workers import Worker
 
 ROLE_NAMES = [role.value for role in Role]
+
+
+#: the Alembic migrations (`flask db …`, `flask init-db`)
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def migrations(app: Flask) -> Any:
+    """Flask-Migrate bound to `app`, on first use: a web worker never pays for it.
+
+    Flask-Migrate loads Alembic and Mako (11 MB a process); only `flask db …`, `flask init-db` and
+    the tests need them. Returns the bound `flask_migrate.Migrate`.
+    """
+    state = app.extensions.get("migrate")
+    if state is None:
+        from flask_migrate import Migrate
+
+        state = Migrate(
+            app,
+            db,
+            directory=str(MIGRATIONS),
+            render_as_batch=True,  # SQLite alters tables by copying them
+            compare_type=True,
+            render_item=render_migration_item,
+        )
+        return state
+    return state.migrate
+
+
+def upgrade(revision: str = "head") -> None:
+    """Upgrade the current app's database to `revision` (Alembic, through Flask-Migrate)."""
+    migrations(current_app._get_current_object())  # type: ignore[attr-defined]
+    from flask_migrate import upgrade as alembic_upgrade
+
+    alembic_upgrade(revision=revision)
+
+
+class MigrationCommands(click.Group):
+    """`flask db …`: Flask-Migrate's own group (its options, its commands), loaded when asked for."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__("db", help="Perform database migrations (Flask-Migrate).")
+        self.app = app
+        self.loaded = False
+
+    def _load(self) -> None:
+        if not self.loaded:
+            migrations(self.app)
+            from flask_migrate.cli import db as group
+
+            self.params, self.callback, self.commands = group.params, group.callback, group.commands
+            self.loaded = True
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        self._load()
+        return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load()
+        return super().get_command(ctx, cmd_name)
 
 
 #: PostgreSQL advisory lock that lets one `init-db` at a time upgrade the schema
@@ -163,3 +231,4 @@ def init_app(app: Flask) -> None:
 
     for command in (init_db, create_user, create_token, worker, backup, demo):
         app.cli.add_command(command)
+    app.cli.add_command(MigrationCommands(app))

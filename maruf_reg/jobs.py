@@ -9,14 +9,39 @@ inline (tests).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from flask import Flask, has_app_context
-from huey import Huey
-from huey.storage import RedisStorage, SqliteStorage
+
+#: a client Huey's storage module imports, when installed, for a storage this app never uses
+#: (PostgreSQL's: the queues live in SQLite or Redis): 9 MB in every web worker on SQLite.
+#: On PostgreSQL, SQLAlchemy imports it as its driver.
+UNUSED_BY_HUEY = ("psycopg",)
+
+
+@contextlib.contextmanager
+def _without(names: tuple[str, ...]) -> Iterator[None]:
+    """Imports inside see `names` as not installed (unless already imported); after, they are."""
+    hidden = [name for name in names if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # `import name` raises ImportError
+    try:
+        yield
+    finally:
+        for name in hidden:
+            if sys.modules.get(name) is None:
+                del sys.modules[name]
+
+
+with _without(UNUSED_BY_HUEY):
+    from huey import Huey
+    from huey.storage import RedisStorage, SqliteStorage
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 

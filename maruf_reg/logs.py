@@ -90,8 +90,9 @@ def _install(log_format: str) -> None:
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
-    # Libraries that narrate every step at INFO (WeasyPrint: each stage of each document).
-    for chatty in ("weasyprint", "fontTools"):
+    # Libraries that narrate every step at INFO (WeasyPrint: each stage of each document; Alembic:
+    # each plugin it sets up).
+    for chatty in ("weasyprint", "fontTools", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 

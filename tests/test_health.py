@@ -10,11 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from flask_migrate import stamp
 from sqlalchemy import text
 
 from maruf_reg import logs, workers
+from maruf_reg.cli import MIGRATIONS, migrations
 from maruf_reg.extensions import db
+from maruf_reg.health import migration_heads
 from maruf_reg.models import utcnow
 
 
@@ -36,6 +39,7 @@ def test_readyz_names_a_schema_not_made_by_the_migrations(client):
 
 def test_readyz_is_ok_at_the_migrations_head_and_reports_workers(app, client):
     with app.app_context():
+        migrations(app)
         stamp()
         db.session.commit()
     try:
@@ -53,6 +57,23 @@ def test_readyz_is_ok_at_the_migrations_head_and_reports_workers(app, client):
         with app.app_context():
             db.session.execute(text("DROP TABLE alembic_version"))
             db.session.commit()
+
+
+def test_the_heads_read_from_the_scripts_are_alembics(tmp_path):
+    """/readyz reads the migrations' heads from their text (no Alembic in a web worker)."""
+    assert migration_heads() == frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())
+    assert len(migration_heads()) == 1
+    # Two branches, one of them a merge with a tuple and an annotated assignment: two heads.
+    branches, merged = tmp_path / "branches", tmp_path / "merged"
+    for folder in (branches, merged):
+        folder.mkdir()
+        (folder / "a.py").write_text("revision = 'a'\ndown_revision = None\n")
+        (folder / "b.py").write_text("revision: str = 'b'\ndown_revision: str | None = 'a'\n")
+        (folder / "c.py").write_text("revision = 'c'\ndown_revision = 'a'\n")
+    assert migration_heads(branches) == {"b", "c"}
+    (merged / "d.py").write_text("revision = 'd'\ndown_revision = ('b', 'c')\n")
+    (merged / "notes.py").write_text("# not a migration\n")
+    assert migration_heads(merged) == {"d"}
 
 
 def test_readyz_names_redis_when_it_does_not_answer(make_app):

@@ -68,7 +68,7 @@ def test_upgrading_a_forum_in_use_keeps_its_people_and_their_search(
 ):
     """A migration that copies the people table (SQLite alters a column so) must not take the
     registrations with it through their foreign keys, nor leave the people search behind."""
-    from flask_migrate import upgrade
+    from maruf_reg.cli import upgrade
 
     monkeypatch.setenv("MARUF_INSTANCE_PATH", str(tmp_path))
     url = databases.new("migrations3")
