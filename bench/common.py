@@ -117,3 +117,72 @@ def report_memory(label: str, master: int) -> None:
     total_rss = sum(row[1] for row in rows) / 1024
     total_pss = sum(row[2] for row in rows) / 1024
     print(f"  together: RSS {total_rss:.1f} MB (goal ≤ 230), PSS {total_pss:.1f} MB", flush=True)
+
+
+# --- where the workers' time goes ------------------------------------------------------------------
+
+
+@contextmanager
+def profiled(master: int, folder: Path | None, label: str) -> Iterator[None]:
+    """Sample the gunicorn workers with py-spy while the block runs (nothing if `folder` is None).
+
+    Writes FOLDER/LABEL-wN.txt (py-spy's collapsed stacks, one per worker) and prints the functions
+    holding the most samples, self and total, summed over the workers. Needs `py-spy` on PATH
+    (`pip install py-spy`; it reads the workers' memory: run as their owner or as root). Sampling
+    costs the workers a little: compare figures from unprofiled runs only.
+    """
+    import shutil
+    import signal
+    from collections import Counter
+
+    if folder is None:
+        yield
+        return
+    spy = shutil.which("py-spy") or str(VENV_BIN / "py-spy")
+    folder.mkdir(parents=True, exist_ok=True)
+    outputs = []
+    samplers = []
+    for n, pid in enumerate(server_processes(master)[1:], start=1):
+        output = folder / f"{label}-w{n}.txt"
+        outputs.append(output)
+        samplers.append(
+            subprocess.Popen(
+                [spy, "record", "--pid", str(pid), "--rate", "250", "--nonblocking",
+                 "--format", "raw", "--output", str(output)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+        )  # fmt: skip
+    try:
+        yield
+    finally:
+        for sampler in samplers:
+            sampler.send_signal(signal.SIGINT)
+        for sampler in samplers:
+            sampler.wait(timeout=60)
+    own: Counter[str] = Counter()
+    ours: Counter[str] = Counter()
+    samples = 0
+    for output in outputs:
+        if not output.exists():
+            continue
+        for line in output.read_text(encoding="utf-8").splitlines():
+            stack, _, count = line.rpartition(" ")
+            samples += int(count)
+            # py-spy's frames read "function (path/file.py:line)": named here without the line.
+            frames = [
+                (frame.rsplit(" (", 1)[0], frame.rsplit(" (", 1)[-1].rsplit(":", 1)[0])
+                for frame in stack.split(";")
+            ]
+            function, path = frames[-1]
+            own[f"{function} ({path.rsplit('/', 1)[-1]})"] += int(count)
+            for function, path in {f for f in frames if "maruf_reg/" in f[1]}:
+                ours[f"{function} ({path.split('maruf_reg/', 1)[1]})"] += int(count)
+    if not samples:
+        print(f"  profile {label}: no samples (is py-spy installed?)")
+        return
+    print(
+        f"  profile {label}: {samples} samples. % of them in the function itself (any code), then"
+    )
+    print("  % inside each of this project's functions (callees included):")
+    for (a, n), (b, m) in zip(own.most_common(20), ours.most_common(20), strict=False):
+        print(f"    {100 * n / samples:5.1f} {a[:58]:<58} {100 * m / samples:5.1f} {b[:58]}")

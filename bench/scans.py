@@ -11,8 +11,9 @@ entrance, first scans at a session's door that counts exits (the session's windo
 capacity are judged on every scan), repeat scans (the same badges again: already in) and name
 searches; at the end it counts the stored scans against those sent (scans lost: 0). In the same run it serves a
 bare Flask route doing one indexed INSERT, the same way, as the ceiling. Prints req/s and
-p50/p95/p99 per case. Goals: first scans ≥ 450/s, p99 ≤ 25 ms at 8 clients and ≥ 50 % of the
-ceiling; name search ≥ 300/s, p99 ≤ 30 ms.
+p50/p95/p99 per case. Goals (issue 16), at 8 clients: first scans ≥ 70 % of the ceiling with
+p99 ≤ 20 ms; name search p99 ≤ 25 ms. `--profile DIR` samples the workers with py-spy during the
+8-client cases and prints where their time goes (the figures of such a run are not comparable).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from common import flask, gunicorn_server, postgres_database, report_memory
+from common import flask, gunicorn_server, postgres_database, profiled, report_memory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -294,16 +295,20 @@ def first_goal(first: dict[str, float], ceiling: dict[str, float], clients: int)
     share = first["rps"] / ceiling["rps"] * 100
     if clients != 8:
         return f"[{share:.0f}% of ceiling]"
-    met = first["rps"] >= 450 and first["p99"] <= 25 and share >= 50
-    return (
-        f"[{share:.0f}% of ceiling; goal ≥450/s, p99 ≤25 ms, ≥50%: {'met' if met else 'NOT met'}]"
-    )
+    met = first["p99"] <= 20 and share >= 70
+    return f"[{share:.0f}% of ceiling; goal ≥70%, p99 ≤20 ms: {'met' if met else 'NOT met'}]"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="a PostgreSQL server URL (default: SQLite)")
     parser.add_argument("--requests", type=int, default=3000, help="requests per case")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="sample the workers with py-spy during the 8-client cases; stacks in DIR",
+    )
     options = parser.parse_args()
     per_case = options.requests
     work = Path(tempfile.mkdtemp(prefix="maruf-bench-"))
@@ -359,16 +364,18 @@ def main() -> None:
             sent = WARM_UP
             admitted = lambda s, b: s == 200 and b'"outcome":"admitted"' in b  # noqa: E731
             for clients, chunk in ((8, badges[:per_case]), (32, badges[per_case:])):
-                first = drive(
-                    port, clients, scan_requests(chunk, seed["point"], seed["door"]), admitted
-                )
+                with profiled(server.pid, options.profile if clients == 8 else None, "first"):
+                    first = drive(
+                        port, clients, scan_requests(chunk, seed["point"], seed["door"]), admitted
+                    )
                 sent += len(chunk)
                 goal = first_goal(first, results[("ceiling", clients)], clients)
                 report("first scans", clients, first, goal)
             # The same people at the session's door: first there (its scope is the session).
             for clients, chunk in ((8, badges[:per_case]),):
                 requests = scan_requests(chunk, seed["session_point"], seed["door"])
-                first = drive(port, clients, requests, admitted)
+                with profiled(server.pid, options.profile, "session-door"):
+                    first = drive(port, clients, requests, admitted)
                 sent += len(chunk)
                 goal = first_goal(first, results[("ceiling", clients)], clients)
                 report("first, session door", clients, first, goal)
@@ -388,11 +395,12 @@ def main() -> None:
                     ("GET", f"/api/v1/people?q={quote(rng.choice(seed['names']))}", None, headers)
                     for _ in range(per_case)
                 ]
-                result = drive(port, clients, searches, lambda s, b: s == 200)
+                with profiled(server.pid, options.profile if clients == 8 else None, "search"):
+                    result = drive(port, clients, searches, lambda s, b: s == 200)
                 goal = ""
                 if clients == 8:
-                    met = result["rps"] >= 300 and result["p99"] <= 30
-                    goal = f"[goal ≥300/s, p99 ≤30 ms: {'met' if met else 'NOT met'}]"
+                    met = result["p99"] <= 25
+                    goal = f"[goal p99 ≤25 ms: {'met' if met else 'NOT met'}]"
                 report("name search", clients, result, goal)
         lost = sent - stored_scans(database_url)
         print(f"scans sent {sent}, stored {sent - lost}: scans lost {lost}", flush=True)

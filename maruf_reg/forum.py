@@ -15,11 +15,14 @@ changes).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, g, has_request_context, request, session
-from sqlalchemy import select
+from flask import abort, current_app, g, has_app_context, has_request_context, request, session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, object_session
 
+from maruf_reg.caching import AppCache
 from maruf_reg.extensions import db
 from maruf_reg.models import Forum
 
@@ -31,16 +34,52 @@ EDITION_PATHS = ("/admin/forums",)
 STAFF_FORUM_KEY = "staff_forum_id"
 
 
+#: how long a process keeps the public forum's id (every API call and page asks for it): a new
+#: edition, or a changed date or slug, shows at once on the host that made it, within this on others
+PUBLIC_FORUM_SECONDS = 5
+_public_ids: AppCache[str, int] = AppCache("public_forum", maxsize=4, ttl=PUBLIC_FORUM_SECONDS)
+
+
+def _public_forum_id() -> int | None:
+    slug = current_app.config["FORUM_SLUG"]
+    forum_id = _public_ids.get(slug or "")
+    if forum_id is None:
+        query = select(Forum.id)
+        query = (
+            query.where(Forum.slug == slug)
+            if slug
+            else query.order_by(Forum.starts_on.desc(), Forum.id.desc())
+        )
+        forum_id = db.session.scalars(query.limit(1)).first()
+        if forum_id is not None:
+            _public_ids.set(slug or "", forum_id)
+    return forum_id
+
+
+@event.listens_for(Forum, "after_insert")
+@event.listens_for(Forum, "after_update")
+@event.listens_for(Forum, "after_delete")
+def _forum_changed(_mapper: Any, _connection: Any, forum: Forum) -> None:
+    session = object_session(forum)
+    if session is not None:
+        session.info["forums_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_public_forum(session: Session) -> None:
+    if session.info.pop("forums_changed", False) and has_app_context():
+        _public_ids.clear()
+
+
+@event.listens_for(Session, "after_rollback")
+def _nothing_changed(session: Session) -> None:
+    session.info.pop("forums_changed", None)
+
+
 def public_forum() -> Forum | None:
     """The forum the public pages serve: `FORUM_SLUG`, else the one that starts last."""
-    slug = current_app.config["FORUM_SLUG"]
-    query = select(Forum)
-    query = (
-        query.where(Forum.slug == slug)
-        if slug
-        else query.order_by(Forum.starts_on.desc(), Forum.id.desc())
-    )
-    return db.session.scalars(query.limit(1)).first()
+    forum_id = _public_forum_id()
+    return db.session.get(Forum, forum_id) if forum_id is not None else None
 
 
 def is_staff_page() -> bool:
@@ -59,6 +98,15 @@ def current_forum() -> Forum | None:
         g.forum = _staff_choice() or public_forum()
     forum: Forum | None = g.forum
     return forum
+
+
+def current_forum_id() -> int | None:
+    """The id of the forum this request serves (as `current_forum`), without loading the forum:
+    for an API call with a token (no staff choice in a session) no query at all."""
+    if "forum" not in g and not (is_staff_page() and STAFF_FORUM_KEY in session):
+        return _public_forum_id()
+    forum = current_forum()
+    return forum.id if forum is not None else None
 
 
 def choose_staff_forum(forum_id: int | None) -> None:

@@ -75,7 +75,7 @@ from maruf_reg.checkin import points as checkin_points
 from maruf_reg.checkin import scans as checkin_scans
 from maruf_reg.checkin.points import PointNotFound
 from maruf_reg.extensions import csrf, db, limiter
-from maruf_reg.forum import current_forum
+from maruf_reg.forum import current_forum, current_forum_id
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import CheckInPoint, Direction, Role, utcnow
 
@@ -352,8 +352,8 @@ def _batch_answer(item: ScanItem) -> str:
 @role_required(*SCANNERS)
 def point_list() -> Response:
     """The current forum's active check-in points."""
-    forum = current_forum()
-    found = checkin_points.points(forum.id) if forum else []
+    forum_id = current_forum_id()
+    found = checkin_points.points(forum_id) if forum_id is not None else []
     return jsonify([checkin_points.point_json(p) for p in found])
 
 
@@ -417,6 +417,10 @@ def people() -> Response | tuple[Response, int]:
     query = request.args.get("q", "")
     if len(query) > 200:
         return _error("'q' is longer than 200 characters")
-    forum = current_forum()
-    hits = people_search.search_people(forum.id, query, locale=locale_code()) if forum else []
+    forum_id = current_forum_id()
+    hits = (
+        people_search.search_people(forum_id, query, locale=locale_code())
+        if forum_id is not None
+        else []
+    )
     return jsonify({"people": [hit.as_json() for hit in hits]})
