@@ -11,10 +11,26 @@ tokenizer kept in step with `people` by triggers (made here, by the migrations a
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import DDL, Column, ColumnElement, Integer, MetaData, Table, Text, event, select
+from sqlalchemy import (
+    ARRAY,
+    DDL,
+    Column,
+    ColumnElement,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    event,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import QueryableAttribute
 
 from maruf_reg.extensions import db
@@ -87,6 +103,26 @@ def condition(
     # PostgreSQL answers these from its trigram index (words of three letters or more).
     conditions += [Person.search_key.contains(w, autoescape=True) for w in words if w != driver]
     return conditions
+
+
+def _prefer_the_index(words: list[str]) -> bool:
+    """On PostgreSQL, have the next statements of this transaction read the trigram index rather
+    than the table (`SET LOCAL enable_seqscan = off`), when a word is long enough to use it.
+
+    With a LIMIT, the planner reads the table in order until it has enough matches whenever the
+    statistics say a word is common ("benali": 1 % of the rows), assuming the matches are spread
+    evenly; when they sit together at the table's end (people imported or registered together) it
+    reads most of it: 4–11 ms at 50,000 people, against 0.3–0.9 ms from the index, whatever the word.
+    Returns whether the setting was changed (`_prefer_the_table` puts it back).
+    """
+    if db.engine.dialect.name != "postgresql" or not any(len(w) >= 3 for w in words):
+        return False
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    return True
+
+
+def _prefer_the_table() -> None:
+    db.session.execute(text("SET LOCAL enable_seqscan TO DEFAULT"))
 
 
 def candidates(words: list[str], *, limit: int, offset: int = 0) -> list[int]:
@@ -164,6 +200,19 @@ _HITS = select(
 ).select_from(_registrations.join(_people, _people.c.id == _registrations.c.person_id))
 
 
+def _of_forum(forum_id: int, people: list[int]) -> Any:
+    """Registrations of the forum among these people: one statement text whatever their number
+    (an array on PostgreSQL, a JSON list on SQLite), so that it is compiled and prepared once."""
+    registration_person = _registrations.c.person_id
+    if db.engine.dialect.name == "postgresql":
+        among = registration_person == any_(bindparam("people", type_=ARRAY(Integer)))
+    else:
+        among = registration_person.in_(
+            select(func.json_each(bindparam("people")).table_valued("value").c.value)
+        )
+    return _HITS.where(_registrations.c.forum_id == forum_id, among)
+
+
 def search_people(
     forum_id: int, query: str, *, limit: int = SEARCH_LIMIT, locale: str = "tr"
 ) -> list[PersonHit]:
@@ -177,16 +226,18 @@ def search_people(
     rows: list[Any] = []
     batch = limit * 2
     offset = 0
+    indexed = _prefer_the_index(words)
     while len(rows) < limit:
         people = candidates(words, limit=batch, offset=offset)
         if people:
-            found = _HITS.where(
-                _registrations.c.forum_id == forum_id, _registrations.c.person_id.in_(people)
-            )
-            rows += db.session.connection().execute(found.limit(limit - len(rows)))
+            found = _of_forum(forum_id, people).limit(limit - len(rows))
+            value: Any = people if db.engine.dialect.name == "postgresql" else json.dumps(people)
+            rows += db.session.connection().execute(found, {"people": value})
         if len(people) < batch:
             break
         offset += batch
+    if indexed:
+        _prefer_the_table()
     hits = [
         PersonHit(
             registration_id=row.id,

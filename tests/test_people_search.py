@@ -1,0 +1,107 @@
+"""The people search at scale: a common name whose matches sit together, and matches spread over
+several editions (the search reads candidates a batch at a time until the forum has enough)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import event, insert, select, text
+
+from maruf_reg.extensions import db
+from maruf_reg.models import Category, Person, Registration, RegistrationStatus
+from maruf_reg.models.people import person_search_key
+from maruf_reg.people_search import SEARCH_LIMIT, candidates, search_people
+
+
+def _people(rows: list[tuple[str, str]]) -> list[int]:
+    """Many people at once (bulk insert, as imports and the demo do); their ids."""
+    values = [
+        {
+            "given_name": given,
+            "family_name": family,
+            "email": None,
+            "organisation": "",
+            "country": "TR",
+            "language": "tr",
+            "search_key": person_search_key(given, family, None, ""),
+        }
+        for given, family in rows
+    ]
+    return list(db.session.scalars(insert(Person).returning(Person.id), values))
+
+
+def _register(forum_id: int, people: list[int]) -> None:
+    db.session.execute(
+        insert(Registration),
+        [
+            {
+                "forum_id": forum_id,
+                "person_id": person,
+                "status": RegistrationStatus.CONFIRMED,
+                "category": Category.PARTICIPANT,
+                "manage_token": f"t{forum_id}-{person}",
+            }
+            for person in people
+        ],
+    )
+
+
+def test_matches_in_another_edition_are_passed_over_a_batch_at_a_time(app, forum, make_forum):
+    earlier = make_forum(slug="earlier")
+    with app.app_context():
+        # The earlier edition's 120 Benalis come first in the index: two and more batches of
+        # candidates hold none of this forum's.
+        _register(earlier.id, _people([("Karim", "Benali")] * 120))
+        ours = _people([("Samira", "Benali")] * 30)
+        _register(forum.id, ours)
+        db.session.commit()
+        hits = search_people(forum.id, "benali")
+        assert len(hits) == SEARCH_LIMIT
+        assert {hit.person_id for hit in hits} <= set(ours)
+        assert search_people(forum.id, "samira benali")[0].name == "Samira Benali"
+        assert search_people(earlier.id, "samira") == []
+
+
+def test_a_common_name_that_sits_at_the_end_is_read_from_the_index(app, forum, database_url):
+    """PostgreSQL, told by its statistics that a word is common, would read the table in order
+    until it has a batch; the search has it read the trigram index instead, and puts the setting
+    back for what the transaction does next."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's planner: SQLite's FTS5 table is always read through its index")
+    with app.app_context():
+        _people([(f"Ayşe{n}", f"Yıldız{n}") for n in range(3000)])
+        _register(forum.id, _people([("Nadia", "Benali")] * 300))
+        db.session.commit()
+        db.session.execute(text("ANALYZE people"))
+        db.session.commit()
+        sent: list[str] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            sent.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            hits = search_people(forum.id, "benali")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert len(hits) == SEARCH_LIMIT
+        assert sent[0] == "SET LOCAL enable_seqscan = off" and "LIKE" in sent[1]
+        assert sent[-1] == "SET LOCAL enable_seqscan TO DEFAULT"
+        assert db.session.scalar(text("SHOW enable_seqscan")) == "on"
+        # The plan the search gets:
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        query = select(Person.id).where(Person.search_key.contains("benali", autoescape=True))
+        plan = "\n".join(
+            db.session.scalars(
+                text(
+                    "EXPLAIN "
+                    + str(
+                        query.limit(50).compile(db.engine, compile_kwargs={"literal_binds": True})
+                    )
+                )
+            )
+        )
+        assert "ix_people_search_key" in plan, plan
+        db.session.rollback()
+        assert len(candidates(["benali"], limit=50)) == 50
