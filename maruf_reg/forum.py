@@ -40,19 +40,24 @@ PUBLIC_FORUM_SECONDS = 5
 _public_ids: AppCache[str, int] = AppCache("public_forum", maxsize=4, ttl=PUBLIC_FORUM_SECONDS)
 
 
-def _public_forum_id() -> int | None:
+def _public_forum_query(what: Any) -> Any:
     slug = current_app.config["FORUM_SLUG"]
-    forum_id = _public_ids.get(slug or "")
+    query = select(what)
+    query = (
+        query.where(Forum.slug == slug)
+        if slug
+        else query.order_by(Forum.starts_on.desc(), Forum.id.desc())
+    )
+    return query.limit(1)
+
+
+def _public_forum_id() -> int | None:
+    key = current_app.config["FORUM_SLUG"] or ""
+    forum_id = _public_ids.get(key)
     if forum_id is None:
-        query = select(Forum.id)
-        query = (
-            query.where(Forum.slug == slug)
-            if slug
-            else query.order_by(Forum.starts_on.desc(), Forum.id.desc())
-        )
-        forum_id = db.session.scalars(query.limit(1)).first()
+        forum_id = db.session.scalars(_public_forum_query(Forum.id)).first()
         if forum_id is not None:
-            _public_ids.set(slug or "", forum_id)
+            _public_ids.set(key, forum_id)
     return forum_id
 
 
@@ -78,8 +83,14 @@ def _nothing_changed(session: Session) -> None:
 
 def public_forum() -> Forum | None:
     """The forum the public pages serve: `FORUM_SLUG`, else the one that starts last."""
-    forum_id = _public_forum_id()
-    return db.session.get(Forum, forum_id) if forum_id is not None else None
+    key = current_app.config["FORUM_SLUG"] or ""
+    forum_id = _public_ids.get(key)
+    if forum_id is not None:
+        return db.session.get(Forum, forum_id)
+    forum: Forum | None = db.session.scalars(_public_forum_query(Forum)).first()
+    if forum is not None:
+        _public_ids.set(key, forum.id)
+    return forum
 
 
 def is_staff_page() -> bool:

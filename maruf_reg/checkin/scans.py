@@ -246,6 +246,19 @@ def _judge_person(
     return None, None
 
 
+def _read_badge(token: str, point: PointRules) -> tuple[int | None, int | None, str | None]:
+    """The registration and serial a badge token names, or why it cannot be read."""
+    try:
+        claims = badge_tokens.verify(token, public_key=point.public_key)
+    except badge_tokens.BadTokenError as error:
+        return (
+            None,
+            None,
+            (REASON_BAD_SIGNATURE if str(error) == "bad signature" else REASON_UNREADABLE),
+        )
+    return claims.registration_id, claims.serial, None
+
+
 def process_scan(
     token: str | None,
     *,
@@ -273,17 +286,22 @@ def process_scan(
     serial: int | None = None
     reason: str | None = None
     if token is not None:
-        try:
-            claims = badge_tokens.verify(token, public_key=point.public_key)
-        except badge_tokens.BadTokenError as error:
-            reason = REASON_BAD_SIGNATURE if str(error) == "bad signature" else REASON_UNREADABLE
-        else:
-            registration_id, serial = claims.registration_id, claims.serial
-    inside = _people_inside(point, direction, scanned_at if offline else None)
+        registration_id, serial, reason = _read_badge(token, point)
+    until = scanned_at if offline else None
+    # SQLite: the room is counted before the write lock, in a reading transaction of its own, so
+    # that it never lengthens SQLite's queue of writers. PostgreSQL, whose locks are per row:
+    # in the decision's transaction (one transaction and one connection a scan, not two).
+    sqlite = db.engine.dialect.name == "sqlite"
+    inside: int | None = None
+    if sqlite:
+        with reading():
+            inside = _people_inside(point, direction, until)
     # The decision runs in a transaction that holds the write lock (SQLite) or the registration's
     # row lock (PostgreSQL) until the scan is stored.
     with write_intent():
         holder = _holder(registration_id, point.forum_id) if registration_id is not None else None
+        if not sqlite:
+            inside = _people_inside(point, direction, until)
         if registration_id is None:
             verdict = _Verdict(Outcome.INVALID, reason)
         elif holder is None:
@@ -350,14 +368,12 @@ def process_scan(
 
 def _people_inside(point: PointRules, direction: Direction, until: datetime | None) -> int | None:
     """How many are in the room of a door with a capacity rule when it is full (None when it is
-    not, and elsewhere): one indexed count (two when the room may be full), read before the
-    decision's lock so that it never lengthens SQLite's queue of writers. Two
-    doors admitting at the same instant may so let one person more in than the capacity (on
-    PostgreSQL, whose lock is per registration, that was so anyway)."""
+    not, and elsewhere): one indexed count (two when the room may be full). On SQLite it is read
+    before the decision's lock; two doors admitting at the same instant may so let one person
+    more in than the capacity (on PostgreSQL, whose lock is per registration, that is so too)."""
     if point.room is None or direction == Direction.OUT or not point.active:
         return None
-    with reading():
-        return presence.inside_if_at_least(point.session_points, point.room.capacity, until=until)
+    return presence.inside_if_at_least(point.session_points, point.room.capacity, until=until)
 
 
 def _audit_forced(

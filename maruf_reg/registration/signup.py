@@ -154,9 +154,10 @@ def sign_up(rules: SignUpRules, data: SignUp) -> SignUpResult:
     try:
         person, registration = _find(forum_id, email)
         if registration is not None:
+            known = registration.id  # read before the rollback expires it
             db.session.rollback()
-            send_notice(Notice.LINK, registration.id)
-            return SignUpResult(registration.id, created=False)
+            send_notice(Notice.LINK, known)
+            return SignUpResult(known, created=False)
         if person is None:
             person = Person(email=email, **asdict(data.details))
             person.refresh_search_key()
