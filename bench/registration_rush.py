@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import flask, free_port, postgres_database
+from common import flask, free_port, postgres_cpu_seconds, postgres_database, process_cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -155,40 +155,6 @@ def plan_sign_ups(
             }
         )
     return plans
-
-
-def process_cpu_seconds(root_pid: int) -> float:
-    """User + system CPU of a process and its children (gunicorn's master and workers), from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    pids = [root_pid]
-    try:
-        children = Path(f"/proc/{root_pid}/task/{root_pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    except OSError:
-        return float("nan")
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
-
-
-def postgres_cpu_seconds() -> float:
-    """User + system CPU of every PostgreSQL server process on this machine, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            name, fields = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
-        except (OSError, IndexError, ValueError):
-            continue
-        if name.startswith("postgres"):
-            values = fields.split()
-            total += (int(values[11]) + int(values[12])) / ticks
-    return total
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -37,7 +37,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from common import flask, gunicorn_server, postgres_database, profiled, report_memory
+from common import (
+    flask,
+    gunicorn_server,
+    postgres_cpu_seconds,
+    postgres_database,
+    process_cpu_seconds,
+    profiled,
+    report_memory,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,8 +112,10 @@ def drive(
     clients: int,
     requests: list[tuple[str, str, bytes | None, dict[str, str]]],
     check: Callable[[int, bytes], bool],
+    server: int | None = None,
 ) -> dict[str, float]:
-    """Send the requests from `clients` threads (keep-alive); latency of each, in ms."""
+    """Send the requests from `clients` threads (keep-alive); latency of each, in ms. With the
+    server's pid, also the CPU each request cost the server, PostgreSQL and these clients."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -137,6 +147,11 @@ def drive(
             errors += bad
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
+    cpu = (
+        (process_cpu_seconds(server), postgres_cpu_seconds(), time.process_time())
+        if server
+        else None
+    )
     began = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -144,6 +159,14 @@ def drive(
         thread.join()
     elapsed = time.perf_counter() - began
     latencies.sort()
+    spent: dict[str, float] = {}
+    if server and cpu:
+        n = max(len(latencies), 1) / 1000
+        spent = {
+            "server_ms": (process_cpu_seconds(server) - cpu[0]) / n,
+            "pg_ms": (postgres_cpu_seconds() - cpu[1]) / n,
+            "client_ms": (time.process_time() - cpu[2]) / n,
+        }
 
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(len(latencies) * p))]
@@ -155,6 +178,7 @@ def drive(
         "p95": pct(0.95),
         "p99": pct(0.99),
         "errors": errors,
+        **spent,
     }
 
 
@@ -165,6 +189,12 @@ def report(label: str, clients: int, result: dict[str, float], goal: str = "") -
         f"  errors {result['errors']:.0f}  {goal}",
         flush=True,
     )
+    if "server_ms" in result:
+        print(
+            f"{'':<22} CPU a request: server {result['server_ms']:.2f} ms, PostgreSQL "
+            f"{result['pg_ms']:.2f} ms, the clients {result['client_ms']:.2f} ms",
+            flush=True,
+        )
 
 
 # --- the database ---------------------------------------------------------------------------------
@@ -336,7 +366,10 @@ def main() -> None:
         warm_up: list[str] = seed["badges"][:WARM_UP]
         ok_scan = lambda status, body: status == 200  # noqa: E731
         results: dict[tuple[str, int], dict[str, float]] = {}
-        with gunicorn_server("scans:ceiling_app()", env, chdir=ROOT / "bench") as (port, _):
+        with gunicorn_server("scans:ceiling_app()", env, chdir=ROOT / "bench") as (
+            port,
+            ceiling_server,
+        ):
             warm_pings = [
                 ("POST", "/ping", json.dumps({"uuid": str(uuid.uuid4())}).encode(),
                  {"Content-Type": "application/json"})
@@ -349,7 +382,9 @@ def main() -> None:
                      {"Content-Type": "application/json"})
                     for _ in range(per_case)
                 ]  # fmt: skip
-                results[("ceiling", clients)] = drive(port, clients, pings, ok_scan)
+                results[("ceiling", clients)] = drive(
+                    port, clients, pings, ok_scan, server=ceiling_server.pid
+                )
                 report("ceiling (1 INSERT)", clients, results[("ceiling", clients)])
         with gunicorn_server("maruf_reg:create_app()", env) as (port, server):
             # Warm both workers (imports, caches, SQLite's page cache) with badges not measured.
@@ -366,7 +401,11 @@ def main() -> None:
             for clients, chunk in ((8, badges[:per_case]), (32, badges[per_case:])):
                 with profiled(server.pid, options.profile if clients == 8 else None, "first"):
                     first = drive(
-                        port, clients, scan_requests(chunk, seed["point"], seed["door"]), admitted
+                        port,
+                        clients,
+                        scan_requests(chunk, seed["point"], seed["door"]),
+                        admitted,
+                        server=server.pid,
                     )
                 sent += len(chunk)
                 goal = first_goal(first, results[("ceiling", clients)], clients)
@@ -375,7 +414,7 @@ def main() -> None:
             for clients, chunk in ((8, badges[:per_case]),):
                 requests = scan_requests(chunk, seed["session_point"], seed["door"])
                 with profiled(server.pid, options.profile, "session-door"):
-                    first = drive(port, clients, requests, admitted)
+                    first = drive(port, clients, requests, admitted, server=server.pid)
                 sent += len(chunk)
                 goal = first_goal(first, results[("ceiling", clients)], clients)
                 report("first, session door", clients, first, goal)
@@ -396,7 +435,9 @@ def main() -> None:
                     for _ in range(per_case)
                 ]
                 with profiled(server.pid, options.profile if clients == 8 else None, "search"):
-                    result = drive(port, clients, searches, lambda s, b: s == 200)
+                    result = drive(
+                        port, clients, searches, lambda s, b: s == 200, server=server.pid
+                    )
                 goal = ""
                 if clients == 8:
                     met = result["p99"] <= 25
