@@ -315,9 +315,8 @@ def test_deleting_a_session_keeps_its_scans_and_the_figures(
 def test_the_upgrade_gives_the_sessions_of_a_forum_in_use_their_doors(
     databases, tmp_path, monkeypatch
 ):
-    from maruf_reg.cli import upgrade
-
     from maruf_reg import create_app
+    from maruf_reg.cli import upgrade
 
     monkeypatch.setenv("MARUF_INSTANCE_PATH", str(tmp_path))
     app = create_app(
