@@ -85,9 +85,11 @@ def public_forum() -> Forum | None:
     """The forum the public pages serve: `FORUM_SLUG`, else the one that starts last."""
     key = current_app.config["FORUM_SLUG"] or ""
     forum_id = _public_ids.get(key)
-    if forum_id is not None:
-        return db.session.get(Forum, forum_id)
-    forum: Forum | None = db.session.scalars(_public_forum_query(Forum)).first()
+    forum: Forum | None = db.session.get(Forum, forum_id) if forum_id is not None else None
+    if forum is not None:
+        return forum
+    # Not known yet, or the kept one is gone (removed on another host): ask again.
+    forum = db.session.scalars(_public_forum_query(Forum)).first()
     if forum is not None:
         _public_ids.set(key, forum.id)
     return forum

@@ -95,3 +95,19 @@ def test_a_change_made_elsewhere_shows_when_the_kept_id_expires(
     with app.test_request_context():
         assert public_forum().id == other.id
     assert _search(client, desk) == []
+
+
+def test_a_kept_forum_removed_elsewhere_is_not_served(app, forum, make_forum):
+    later = make_forum(
+        slug="maruf-next", starts_on=forum.starts_on + timedelta(days=365),
+        ends_on=forum.ends_on + timedelta(days=365),
+    )  # fmt: skip
+    with app.test_request_context():
+        assert public_forum().id == later.id  # now kept
+    with app.app_context():
+        # Removed past the ORM, as another host would: this process is not told.
+        db.session.execute(text("DELETE FROM forums WHERE id = :id"), {"id": later.id})
+        db.session.commit()
+        assert _public_ids.get("") == later.id
+    with app.test_request_context():
+        assert public_forum().id == forum.id
