@@ -200,17 +200,19 @@ _HITS = select(
 ).select_from(_registrations.join(_people, _people.c.id == _registrations.c.person_id))
 
 
-def _of_forum(forum_id: int, people: list[int]) -> Any:
-    """Registrations of the forum among these people: one statement text whatever their number
-    (an array on PostgreSQL, a JSON list on SQLite), so that it is compiled and prepared once."""
+def _of_forum(forum_id: int, people: list[int]) -> tuple[Any, dict[str, Any]]:
+    """Registrations of the forum among these people, and the statement's parameters: one
+    statement text whatever their number (an array on PostgreSQL, a JSON list on SQLite), so
+    that it is compiled and prepared once."""
     registration_person = _registrations.c.person_id
     if db.engine.dialect.name == "postgresql":
         among = registration_person == any_(bindparam("people", type_=ARRAY(Integer)))
+        value: Any = people
     else:
-        among = registration_person.in_(
-            select(func.json_each(bindparam("people")).table_valued("value").c.value)
-        )
-    return _HITS.where(_registrations.c.forum_id == forum_id, among)
+        listed = func.json_each(bindparam("people")).table_valued("value")
+        among = registration_person.in_(select(listed.c.value))
+        value = json.dumps(people)
+    return _HITS.where(_registrations.c.forum_id == forum_id, among), {"people": value}
 
 
 def search_people(
@@ -230,9 +232,8 @@ def search_people(
     while len(rows) < limit:
         people = candidates(words, limit=batch, offset=offset)
         if people:
-            found = _of_forum(forum_id, people).limit(limit - len(rows))
-            value: Any = people if db.engine.dialect.name == "postgresql" else json.dumps(people)
-            rows += db.session.connection().execute(found, {"people": value})
+            found, params = _of_forum(forum_id, people)
+            rows += db.session.connection().execute(found.limit(limit - len(rows)), params)
         if len(people) < batch:
             break
         offset += batch
