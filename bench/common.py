@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the venv the bench runs in (`.venv/bin/python bench/…`)
@@ -57,13 +58,24 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn_server(
-    app_spec: str, env: dict[str, str], *, workers: int = 2, chdir: Path | None = None
+    app_spec: str,
+    env: dict[str, str],
+    *,
+    workers: int = 2,
+    chdir: Path | None = None,
+    config: Path | None = None,
 ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """gunicorn with `workers` sync workers on a free loopback port; yields (port, master process)."""
+    """gunicorn with `workers` sync workers on a free loopback port; yields (port, master process).
+
+    With `config` (deploy/gunicorn.conf.py), gunicorn reads its settings from that file first (the
+    arguments here still choose the port, the workers and the log level; no access log)."""
     import time
 
     port = free_port()
-    args = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    args = [str(VENV_BIN / "gunicorn")]
+    if config:
+        args += ["-c", str(config), "--access-logfile", "/dev/null"]
+    args += ["-w", str(workers), "-b", f"127.0.0.1:{port}"]
     args += ["--log-level", "warning", "--timeout", "300"]
     if chdir:
         args += ["--chdir", str(chdir)]
@@ -223,3 +235,19 @@ def profiled(master: int, folder: Path | None, label: str) -> Iterator[None]:
     print("  % inside each of this project's functions (callees included):")
     for (a, n), (b, m) in zip(own.most_common(20), ours.most_common(20), strict=False):
         print(f"    {100 * n / samples:5.1f} {a[:58]:<58} {100 * m / samples:5.1f} {b[:58]}")
+
+
+def signed_badges(forum: Any, rows: Any, secret_key: str) -> list[str]:
+    """Badge tokens for registration rows (id, badge_serial, category), signed as badges are."""
+    from maruf_reg import badge_tokens
+
+    return [
+        badge_tokens.issue(
+            forum,
+            registration_id=row.id,
+            serial=row.badge_serial,
+            category=row.category,
+            secret_key=secret_key,
+        )
+        for row in rows
+    ]

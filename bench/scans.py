@@ -45,6 +45,7 @@ from common import (
     process_cpu_seconds,
     profiled,
     report_memory,
+    signed_badges,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,7 +212,6 @@ def prepare(env: dict[str, str], database_url: str, first: int) -> dict[str, Any
     sys.path.insert(0, str(ROOT))
     from sqlalchemy import select
 
-    from maruf_reg import badge_tokens as tokens
     from maruf_reg import create_app
     from maruf_reg.extensions import db
     from maruf_reg.models import (
@@ -261,16 +261,7 @@ def prepare(env: dict[str, str], database_url: str, first: int) -> dict[str, Any
             .order_by(Registration.id)
             .limit(first)
         ).all()
-        badges = [
-            tokens.issue(
-                forum,
-                registration_id=row.id,
-                serial=row.badge_serial,
-                category=row.category,
-                secret_key=SECRET,
-            )
-            for row in rows
-        ]
+        badges = signed_badges(forum, rows, SECRET)
         family = list(db.session.scalars(select(Person.family_name).limit(5000)))
         given = list(db.session.scalars(select(Person.given_name).limit(5000)))
         db.engine.dispose()

@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: load config, bind extensions, register blueprints and CLI commands."""
+    from flask import Flask  # here, not above: gunicorn's master imports the package (its logger)
+
     app = Flask(
         __name__,
         instance_path=os.environ.get("MARUF_INSTANCE_PATH") or str(ROOT / "instance"),

@@ -17,15 +17,20 @@ import binascii
 import functools
 import struct
 from dataclasses import dataclass
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from typing import TYPE_CHECKING
 
 from maruf_reg.models import Category, Forum
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+
+# `cryptography` (7 MB a process: its Rust core and OpenSSL) is imported by the functions that sign
+# or verify, not with this module: a web worker that serves pages and sign-ups never loads it; one
+# that scans or prints badges loads it on the first token.
 
 VERSION = 1
 DOMAIN = b"MARUF-BADGE"
@@ -57,6 +62,10 @@ class BadgeClaims:
 
 
 def _fernet(secret_key: str) -> Fernet:
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     key = HKDF(algorithm=SHA256(), length=32, salt=None, info=b"maruf forum signing key").derive(
         secret_key.encode()
     )
@@ -67,6 +76,9 @@ def ensure_keys(forum: Forum, *, secret_key: str) -> None:
     """Give the forum a signing key pair if it has none (the caller commits)."""
     if forum.public_key and forum.private_key_encrypted:
         return
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     private = Ed25519PrivateKey.generate()
     raw = private.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
@@ -79,6 +91,9 @@ def ensure_keys(forum: Forum, *, secret_key: str) -> None:
 
 @functools.lru_cache(maxsize=32)
 def _private_key(encrypted: bytes, secret_key: str) -> Ed25519PrivateKey:
+    from cryptography.fernet import InvalidToken
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     try:
         raw = _fernet(secret_key).decrypt(encrypted)
     except InvalidToken as error:
@@ -110,6 +125,8 @@ def normalise(text: str) -> str:
 
 @functools.lru_cache(maxsize=32)
 def _public_key(raw: bytes) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
@@ -129,6 +146,8 @@ def verify(text: str, *, public_key: bytes) -> BadgeClaims:
     version, registration_id, serial, code = _HEADER.unpack(header)
     if version != VERSION:
         raise BadTokenError("unknown version")
+    from cryptography.exceptions import InvalidSignature
+
     try:
         _public_key(public_key).verify(signature, DOMAIN + header)
     except InvalidSignature as error:

@@ -353,7 +353,10 @@ def init_app(app: Flask) -> None:
     options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
-    import maruf_reg.models  # noqa: F401  (the models must be known before the first query)
+    import maruf_reg.models  # (the models must be known before the first query)
+
+    if uri.startswith("postgresql"):
+        maruf_reg.models.people.for_postgresql()
 
     @app.before_request
     def _mark_write_intent() -> None:

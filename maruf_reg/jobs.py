@@ -18,10 +18,12 @@ from typing import Any, TypeVar
 
 from flask import Flask, has_app_context
 
-#: a client Huey's storage module imports, when installed, for a storage this app never uses
-#: (PostgreSQL's: the queues live in SQLite or Redis): 9 MB in every web worker on SQLite.
-#: On PostgreSQL, SQLAlchemy imports it as its driver.
-UNUSED_BY_HUEY = ("psycopg",)
+#: clients Huey's storage module imports, when installed, for storages a worker may never use:
+#: PostgreSQL's (the queues live in SQLite or Redis; 9 MB in every web worker on SQLite; on
+#: PostgreSQL, SQLAlchemy imports it as its driver) and Redis's (6 MB with the asyncio it pulls in;
+#: a one-host install without `REDIS_URL` never talks to Redis). The Redis client is handed to
+#: Huey when an app asks for its Redis storage (`_redis_storage`).
+UNUSED_BY_HUEY = ("psycopg", "redis")
 
 
 @contextlib.contextmanager
@@ -40,7 +42,22 @@ def _without(names: tuple[str, ...]) -> Iterator[None]:
 
 with _without(UNUSED_BY_HUEY):
     from huey import Huey
-    from huey.storage import RedisStorage, SqliteStorage
+    from huey.storage import SqliteStorage
+
+
+def _redis_storage(name: str, url: str) -> Any:
+    """Huey's Redis storage. Huey's storage module reads the client's names once, as it is imported
+    (`from redis import Redis` …); it was imported with `redis` hidden, so they are given to it here.
+    tests/test_lazy_imports.py checks, in a fresh interpreter, that a queue in Redis still works."""
+    import redis
+    from huey import storage
+
+    if storage.Redis is None:
+        storage.ConnectionPool = redis.ConnectionPool
+        storage.Redis = storage.RedisStorage.redis_client = redis.Redis
+        storage.ConnectionError = redis.exceptions.ConnectionError
+        storage.TimeoutError = redis.exceptions.TimeoutError
+    return storage.RedisStorage(name, url=url)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -79,7 +96,7 @@ class FlaskHuey(Huey):  # type: ignore[misc]
         base = app.config["HUEY_NAME"]
         self.name = base if self.queue == MAIL else f"{base}.{self.queue}"
         if app.config["REDIS_URL"]:
-            self.storage = RedisStorage(self.name, url=app.config["REDIS_URL"])
+            self.storage = _redis_storage(self.name, app.config["REDIS_URL"])
         else:
             path = os.path.join(app.instance_path, "huey.sqlite3")
             self.storage = QueueStorage(self.name, filename=path)

@@ -15,9 +15,13 @@ import re
 import sys
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, g, has_request_context, request
+if TYPE_CHECKING:
+    from flask import Flask, Response
+
+# Flask is imported by the functions that run in a request, not with this module: gunicorn's master
+# imports `GunicornLogger` (deploy/gunicorn.conf.py) and must not carry Flask (9 MB) for it.
 
 #: what never reaches a log: personal links, invitation and other tokens in a query, e-mails
 REDACTIONS = [
@@ -37,6 +41,8 @@ def redact(text: str) -> str:
 
 def request_id() -> str:
     """This request's id ("-" outside a request)."""
+    from flask import g, has_request_context
+
     if not has_request_context():
         return "-"
     return str(g.get("request_id", "-"))
@@ -98,6 +104,8 @@ def _install(log_format: str) -> None:
 
 def init_app(app: Flask) -> None:
     _install(str(app.config["LOG_FORMAT"]))
+    from flask import g, request
+
     trusted = int(app.config["PROXY_HOPS"]) > 0
 
     @app.before_request

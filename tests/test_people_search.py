@@ -102,6 +102,11 @@ def test_a_common_name_that_sits_at_the_end_is_read_from_the_index(app, forum, d
                 )
             )
         )
-        assert "ix_people_search_key" in plan, plan
+        assert "Bitmap Index Scan on ix_people_search_key" in plan, plan
+        # a GIN trigram index, made from the models by create_all (models.people.for_postgresql)
+        definition = db.session.scalar(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_people_search_key'")
+        )
+        assert "USING gin (search_key gin_trgm_ops)" in definition, definition
         db.session.rollback()
         assert len(candidates(["benali"], limit=50)) == 50
