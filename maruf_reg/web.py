@@ -117,22 +117,37 @@ def unavailable(error: Exception) -> Any:
     return response
 
 
+#: what every answer carries unless its view set its own
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    # Personal links carry a secret in the path: never send it to another site.
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+#: the languages and the staff's log-in change a page: caches keep one copy for each
+VARY = ("Accept-Language", "Cookie")
+
+
 def set_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    # Personal links carry a secret in the path: never send it to another site.
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-    if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # What the view set, read once: Werkzeug's `setdefault` and `vary.add` each walk the whole
+    # list (and `vary.add` parses and writes the header again), a cost on every door scan.
+    present = {name.lower() for name, _value in headers.items()}
+    secure = request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]
+    for name, value in (*SECURITY_HEADERS, HSTS) if secure else SECURITY_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
     # Staff pages and personal pages hold personal data: no browser (a shared door tablet) or
     # cache in between keeps a copy. A view's own "private, no-store" stays as it is.
     if "no-store" not in headers.get("Cache-Control", "") and _private_page():
         headers["Cache-Control"] = "no-store"
-    response.vary.add("Accept-Language")
-    response.vary.add("Cookie")
+    if "vary" in present:
+        response.vary.update(VARY)
+    else:
+        headers.add("Vary", ", ".join(VARY))
     return response
 
 

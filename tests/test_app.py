@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from flask import Response
 from sqlalchemy import text
 
 from maruf_reg import create_app
 from maruf_reg.extensions import db
+from maruf_reg.web import HSTS, SECURITY_HEADERS
 
 
 def test_a_missing_secret_key_is_a_startup_error(monkeypatch, tmp_path):
@@ -63,6 +65,29 @@ def test_pages_carry_security_headers(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Strict-Transport-Security" not in response.headers
+
+
+def test_a_views_own_headers_are_kept_and_every_header_comes_once(make_app):
+    """The hook adds what a view did not set (case aside) and merges its Vary with the view's."""
+    app = make_app()
+
+    @app.get("/own-headers")
+    def own_headers() -> Response:
+        response = Response("x")
+        response.headers["content-security-policy"] = "default-src 'none'; sandbox"
+        response.headers["Vary"] = "Origin"
+        return response
+
+    response = app.test_client().get("/own-headers", base_url="https://localhost")
+    headers = response.headers
+    assert headers.getlist("Content-Security-Policy") == ["default-src 'none'; sandbox"]
+    assert response.vary.as_set() == {"origin", "accept-language", "cookie"}
+    assert len(headers.getlist("Vary")) == 1
+    for name, value in (*SECURITY_HEADERS[1:], HSTS):
+        assert headers.getlist(name) == [value], name
+    plain = app.test_client().get("/")
+    assert plain.headers.getlist("Vary") == ["Accept-Language, Cookie"]
+    assert plain.headers.getlist("X-Frame-Options") == ["DENY"]
 
 
 def test_https_gets_hsts(client):
