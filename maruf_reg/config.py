@@ -91,6 +91,10 @@ MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 # (PostgreSQL's lock_timeout) before the request answers 503 with Retry-After.
 WRITE_LOCK_TIMEOUT = 10
 
+# A pooled PostgreSQL connection idle this many seconds is checked before use (a restarted server,
+# a dropped connection); 0 checks every connection every time (a round trip a request).
+DATABASE_PING_AFTER = 5
+
 # Trusted proxies in front of the app servers (nginx: 1). 0 trusts no X-Forwarded-* header.
 PROXY_HOPS = 0
 

@@ -19,6 +19,15 @@ on a file of its own and let go of it straight away. PostgreSQL gets the same bo
 
 So that work which needs no database never holds the lock, slow steps (hashing a password, parsing
 an import, rendering) run after `end_reading()` and before the first write.
+
+A pooled PostgreSQL connection is checked (`SELECT 1`) before use only when it has been idle in the
+pool for `DATABASE_PING_AFTER` seconds: a server restarted, a firewall that dropped a quiet
+connection, are found there and the connection is replaced unseen. One in steady use is not
+checked (SQLAlchemy's `pool_pre_ping` would add a round trip to every request: a scan has five);
+if the server went away under it, the request's first statement fails, SQLAlchemy renews the
+whole pool, and the request answers 503 with Retry-After (web.py): the scanner sends the scan
+again with its uuid, a person presses the button again. `DATABASE_PING_AFTER = 0` checks every
+time (`pool_pre_ping`).
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -37,7 +47,7 @@ from typing import Any
 
 from flask import Flask, request
 from sqlalchemy import Engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from maruf_reg.extensions import db
@@ -175,6 +185,12 @@ def is_lock_timeout(error: BaseException) -> bool:
             return "database is locked" in str(original)
         return getattr(original, "sqlstate", None) == _PG_LOCK_NOT_AVAILABLE
     return False
+
+
+def is_disconnect(error: BaseException) -> bool:
+    """The database server went away under a connection in use (SQLAlchemy has renewed the pool):
+    the request may be tried again."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def is_disk_full(error: BaseException) -> bool:
@@ -338,6 +354,36 @@ def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | b
     return False
 
 
+#: in a pooled connection's info: when it was last given back to the pool (time.monotonic())
+_IDLE_SINCE = "maruf_idle_since"
+
+
+def _ping_when_idle(engine: Engine, after: float) -> None:
+    """Check a connection that sat in the pool for `after` seconds or more before handing it out;
+    a dead one is replaced (the pool retries on DisconnectionError). See the module's doc."""
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection: Any, connection_record: Any) -> None:
+        if dbapi_connection is not None:
+            connection_record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, connection_record: Any, proxy: Any) -> None:
+        idle_since = connection_record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < after:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.rollback()
+        except dbapi_error as error:
+            raise DisconnectionError(f"an idle connection was found closed: {error}") from error
+
+
 def init_app(app: Flask) -> None:
     uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
@@ -346,13 +392,17 @@ def init_app(app: Flask) -> None:
     if uri.startswith("sqlite"):
         connect_args.setdefault("timeout", timeout)
     else:
-        options.setdefault("pool_pre_ping", True)
+        ping_after = float(app.config["DATABASE_PING_AFTER"])
+        options.setdefault("pool_pre_ping", ping_after <= 0)
         if uri.startswith("postgresql"):
             bound = f"-c lock_timeout={round(timeout * 1000)}"
             connect_args["options"] = f"{connect_args.get('options', '')} {bound}".strip()
     options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
+    if not uri.startswith("sqlite") and not options["pool_pre_ping"]:
+        with app.app_context():
+            _ping_when_idle(db.engine, ping_after)
     import maruf_reg.models  # (the models must be known before the first query)
 
     if uri.startswith("postgresql"):

@@ -22,7 +22,7 @@ from werkzeug.routing import BuildError
 from maruf_reg import dates
 from maruf_reg.categories import category_label
 from maruf_reg.countries import country_name
-from maruf_reg.database import WriteLockTimeout, is_disk_full, is_lock_timeout
+from maruf_reg.database import WriteLockTimeout, is_disconnect, is_disk_full, is_lock_timeout
 from maruf_reg.forum import current_forum, is_staff_page, public_forum, refuse_changes_to_frozen
 from maruf_reg.i18n import locale_code
 from maruf_reg.names import display_name
@@ -100,12 +100,15 @@ def handle_http_error(error: HTTPException) -> Any:
 
 
 def unavailable(error: Exception) -> Any:
-    """503 with Retry-After for a write that could not have the lock in time or a full disk; any
-    other database or file error goes on to the 500 page."""
-    if not (is_lock_timeout(error) or is_disk_full(error)):
+    """503 with Retry-After for a write that could not have the lock in time, a full disk, or a
+    database server that went away under the request (the pool is renewed: the next try works);
+    any other database or file error goes on to the 500 page."""
+    if not (is_lock_timeout(error) or is_disk_full(error) or is_disconnect(error)):
         raise error
     if is_disk_full(error):
         log.critical("the disk is full: %s", type(error).__name__)
+    elif is_disconnect(error):
+        log.warning("the database connection was lost: %s", type(error).__name__)
     else:
         log.warning("a write gave up waiting for the database lock")
     if wants_json():

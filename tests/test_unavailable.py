@@ -7,6 +7,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +15,7 @@ from flask import Flask
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from maruf_reg.extensions import db
 from maruf_reg.models import Person
@@ -128,3 +130,87 @@ def test_other_database_errors_still_raise(app, forum, monkeypatch, client):
     monkeypatch.setattr(views, "render_template", broken)
     with pytest.raises(OperationalError):
         client.get("/program")
+
+
+# --- a PostgreSQL server that went away under pooled connections ---------------------------------
+
+
+def _backend_pid_route(app: Flask) -> None:
+    """A page that reads the database on every request: the backend serving this worker."""
+    app.add_url_rule(
+        "/backend-pid",
+        "backend_pid",
+        lambda: {"pid": db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()},
+    )
+
+
+def _terminate(app: Flask, pid: int) -> None:
+    """End that backend from outside (as a restarted server or a dropped connection would), and
+    wait until it is gone."""
+    engine = create_engine(
+        app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool, isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            for _ in range(200):
+                gone = not connection.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+                ).scalar_one()
+                if gone:
+                    return
+                time.sleep(0.01)
+        raise AssertionError(f"backend {pid} still there")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def postgresql(databases):
+    if databases.engine_name != "postgresql":
+        pytest.skip("pooled connections to a server that can go away: PostgreSQL")
+
+
+def test_a_connection_idle_in_the_pool_is_checked_and_a_dead_one_replaced_unseen(
+    postgresql, make_app
+):
+    app = make_app(DATABASE_PING_AFTER=0.2)
+    _backend_pid_route(app)
+    client = app.test_client()
+    first = client.get("/backend-pid").json["pid"]
+    _terminate(app, first)
+    time.sleep(0.3)  # longer than DATABASE_PING_AFTER: the next checkout checks it
+    answer = client.get("/backend-pid")
+    assert answer.status_code == 200
+    assert answer.json["pid"] != first
+
+
+def test_a_connection_in_steady_use_is_not_checked_and_its_loss_answers_503_once(
+    postgresql, make_app, caplog
+):
+    """No round trip before each request; the one request that meets the dead connection is told
+    to try again, and SQLAlchemy has renewed the pool for the next."""
+    app = make_app(DATABASE_PING_AFTER=60)
+    _backend_pid_route(app)
+    client = app.test_client()
+    first = client.get("/backend-pid").json["pid"]
+    _terminate(app, first)
+    lost = client.get("/backend-pid", headers={"Accept": "application/json"})
+    assert lost.status_code == 503
+    assert lost.headers["Retry-After"] == "5"
+    assert lost.json == {"error": "busy: try again in a few seconds"}
+    assert "the database connection was lost" in caplog.text
+    again = client.get("/backend-pid")
+    assert again.status_code == 200
+    assert again.json["pid"] != first
+
+
+def test_database_ping_after_0_checks_every_connection_every_time(postgresql, make_app):
+    app = make_app(DATABASE_PING_AFTER=0)
+    _backend_pid_route(app)
+    client = app.test_client()
+    first = client.get("/backend-pid").json["pid"]
+    _terminate(app, first)
+    answer = client.get("/backend-pid")
+    assert answer.status_code == 200
+    assert answer.json["pid"] != first

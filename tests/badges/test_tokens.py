@@ -38,6 +38,29 @@ def test_every_single_character_change_is_refused(two_forums):
             tokens.verify(altered, public_key=forum.public_key)
 
 
+@pytest.mark.parametrize("registration_id", [7, 8])
+def test_only_the_canonical_last_character_is_read(two_forums, registration_id):
+    """The last character's four spare bits decode to nothing: any other spelling of the same
+    bytes (here the signature's last bit is 0 or 1) is refused, not read as the same badge."""
+    forum, _other = two_forums
+    token = tokens.issue(
+        forum,
+        registration_id=registration_id,
+        serial=1,
+        category=Category.PARTICIPANT,
+        secret_key=TEST_SECRET,
+    )
+    read = []
+    for last in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567":
+        try:
+            tokens.verify(token[:-1] + last, public_key=forum.public_key)
+            read.append(last)
+        except tokens.BadTokenError:
+            pass
+    assert read == [token[-1]]
+    assert token[-1] in "AQ"
+
+
 def test_another_forums_key_is_refused(two_forums):
     forum, other = two_forums
     token = tokens.issue(
