@@ -6,16 +6,18 @@
 The requests run in this process, straight through the app's WSGI callable (no HTTP server, no
 socket: what gunicorn adds is the server's CPU a request in `scans.py` minus the figure here). It
 seeds a demo forum (5,000 people), then for each case times N requests without a profiler (the
-CPU a request, and PostgreSQL's), and N more under cProfile with a CPU-time clock, and splits the
-profiled time by where each function lives: this project's code, Flask, Werkzeug, the Flask
-extensions, SQLAlchemy, the database driver (the time inside its C calls included: SQLite's own
-work happens there), cryptography, the standard library; a built-in (isinstance, dict.get …)
-counts for the code that called it. The split is scaled to the unprofiled
-CPU a request (cProfile slows Python calls more than C ones: read the shares as approximate).
-The cases: a first scan at an entrance (bearer token, Ed25519 badge, the decision's statements,
-the stored answer), the bench's ceiling (`scans.ceiling_app`: a JSON body and one INSERT), and a
-sign-up as a browser does it (GET /register, then POST with the CSRF token, the cookie and 0–3
-sessions).
+CPU a request, and PostgreSQL's), and N more under cProfile, and splits the profiled time by
+where each function lives: this project's code, Flask, Werkzeug, the Flask extensions,
+SQLAlchemy, the database driver (the time inside its C calls included: SQLite's own work happens
+there), cryptography, the standard library; a built-in (isinstance, dict.get …) counts for the
+code that called it; the time spent waiting for PostgreSQL's replies is set apart. The split is
+scaled to the unprofiled CPU a request (cProfile slows Python calls more than C ones: read the
+shares as approximate).
+On PostgreSQL it also counts the round trips a request makes (psycopg's waits for a reply:
+every statement, BEGIN and COMMIT). The cases: a first scan at an entrance (bearer token, Ed25519
+badge, the decision's statements, the stored answer), the bench's ceiling (`scans.ceiling_app`: a
+JSON body and one INSERT), and a sign-up as a browser does it (GET /register, then POST with the
+CSRF token, the cookie and 0–3 sessions).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ PEOPLE = 5000
 
 #: (group, test on a pstats key's file and function name), first match wins
 WAITING = "(waiting for PostgreSQL: wall time, not CPU)"
+ROUND_TRIPS = "(round trips to PostgreSQL)"
 GROUPS: list[tuple[str, Callable[[str, str], bool]]] = [
     # psycopg's Connection.wait: the query sent, it waits for the reply (and reads it).
     (WAITING, lambda f, n: ("psycopg/connection.py" in f and n == "wait") or "waiting.py" in f),
@@ -89,7 +92,8 @@ def group_of(key: tuple[str, int, str]) -> str:
 
 def timed(calls: list[Callable[[], None]], database: bool) -> tuple[float, float, dict[str, float]]:
     """CPU a call (ms) unprofiled, PostgreSQL's CPU a call (ms), and the profiled split: each
-    group's share of the profiled CPU, and for WAITING its wall time a call in ms."""
+    group's share of the profiled CPU, for WAITING its wall time a call in ms, and ROUND_TRIPS a
+    call (psycopg's waits for a reply, counted)."""
     half = len(calls) // 2
     began, pg = time.process_time(), postgres_cpu_seconds() if database else 0.0
     for call in calls[:half]:
@@ -105,8 +109,11 @@ def timed(calls: list[Callable[[], None]], database: bool) -> tuple[float, float
     profile.disable()
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
     split: dict[str, float] = {}
-    for key, (_cc, _nc, own, _cum, callers) in stats.items():
+    trips = 0
+    for key, (_cc, calls_made, own, _cum, callers) in stats.items():
         group = group_of(key)
+        if key[0].endswith("psycopg/connection.py") and key[2] == "wait":
+            trips += calls_made  # one a statement, BEGIN and COMMIT included: a round trip each
         if group == BUILT_INS and callers:
             # A built-in (isinstance, dict.get …) counts for the code that called it.
             called = sum(entry[2] for entry in callers.values()) or 1.0
@@ -118,7 +125,8 @@ def timed(calls: list[Callable[[], None]], database: bool) -> tuple[float, float
     waited = split.pop(WAITING, 0.0)
     total = sum(split.values()) or 1.0
     shares = {label: share / total for label, share in split.items()}
-    return cpu, pg_ms, {**shares, WAITING: waited / (len(calls) - half) * 1000}
+    profiled = len(calls) - half
+    return cpu, pg_ms, {**shares, WAITING: waited / profiled * 1000, ROUND_TRIPS: trips / profiled}
 
 
 def wsgi(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -284,6 +292,8 @@ def main() -> None:
         print(f"  {'+ PostgreSQL':<44}" + "".join(f"{results[c][1] * 1000:>22.0f}" for c in cases))
         waits = "".join(f"{results[c][2].get(WAITING, 0.0) * 1000:>22.0f}" for c in cases)
         print(f"  {WAITING:<44}{waits}")
+        trips = "".join(f"{results[c][2].get(ROUND_TRIPS, 0.0):>22.1f}" for c in cases)
+        print(f"  {ROUND_TRIPS:<44}{trips}")
     print(
         "  (what gunicorn, the socket and the HTTP parsing add: scans.py's server CPU a request "
         "minus this process's)"
