@@ -13,8 +13,8 @@ there), cryptography, the standard library; a built-in (isinstance, dict.get …
 code that called it; the time spent waiting for PostgreSQL's replies is set apart. The split is
 scaled to the unprofiled CPU a request (cProfile slows Python calls more than C ones: read the
 shares as approximate).
-On PostgreSQL it also counts the round trips a request makes (psycopg's waits for a reply:
-every statement, BEGIN and COMMIT). The cases: a first scan at an entrance (bearer token, Ed25519
+On PostgreSQL it also counts the round trips a request makes (libpq's trace: BEGIN, COMMIT and
+each statement end with the server's "ready for query"). The cases: a first scan at an entrance (bearer token, Ed25519
 badge, the decision's statements, the stored answer), the bench's ceiling (`scans.ceiling_app`: a
 JSON body and one INSERT), and a sign-up as a browser does it (GET /register, then POST with the
 CSRF token, the cookie and 0–3 sessions).
@@ -47,6 +47,27 @@ PEOPLE = 5000
 #: (group, test on a pstats key's file and function name), first match wins
 WAITING = "(waiting for PostgreSQL: wall time, not CPU)"
 ROUND_TRIPS = "(round trips to PostgreSQL)"
+#: libpq's trace of every PostgreSQL connection this process opens: each round trip ends with the
+#: server's ReadyForQuery message (BEGIN, COMMIT and each statement alike)
+ROUND_TRIP_LOG = Path(tempfile.mkstemp(prefix="maruf-breakdown-", suffix=".trace")[1])
+
+
+def trace_postgresql() -> None:
+    """Have libpq log the messages of every PostgreSQL connection opened from now on."""
+    from sqlalchemy import Engine, event
+
+    log = ROUND_TRIP_LOG.open("a")  # kept open for the process's life
+
+    @event.listens_for(Engine, "connect")
+    def _trace(dbapi_connection: Any, _record: Any) -> None:
+        pgconn = getattr(dbapi_connection, "pgconn", None)
+        if pgconn is not None:
+            from psycopg import pq
+
+            pgconn.trace(log.fileno())
+            pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+
+
 GROUPS: list[tuple[str, Callable[[str, str], bool]]] = [
     # psycopg's Connection.wait: the query sent, it waits for the reply (and reads it).
     (WAITING, lambda f, n: ("psycopg/connection.py" in f and n == "wait") or "waiting.py" in f),
@@ -93,13 +114,17 @@ def group_of(key: tuple[str, int, str]) -> str:
 def timed(calls: list[Callable[[], None]], database: bool) -> tuple[float, float, dict[str, float]]:
     """CPU a call (ms) unprofiled, PostgreSQL's CPU a call (ms), and the profiled split: each
     group's share of the profiled CPU, for WAITING its wall time a call in ms, and ROUND_TRIPS a
-    call (psycopg's waits for a reply, counted)."""
+    call (PostgreSQL's "ready for query" messages in libpq's trace, unprofiled calls)."""
+    trips = 0.0
     half = len(calls) // 2
+    replies = ROUND_TRIP_LOG.read_text().count("\tReadyForQuery\t") if database else 0
     began, pg = time.process_time(), postgres_cpu_seconds() if database else 0.0
     for call in calls[:half]:
         call()
     cpu = (time.process_time() - began) / half * 1000
     pg_ms = (postgres_cpu_seconds() - pg) / half * 1000 if database else 0.0
+    if database:
+        trips = (ROUND_TRIP_LOG.read_text().count("\tReadyForQuery\t") - replies) / half
     # cProfile's own clock (wall time, cheap to read): a slower clock would weigh the many small
     # Python calls more than the few C ones. Only PostgreSQL's replies are waited for here.
     profile = cProfile.Profile()
@@ -109,11 +134,8 @@ def timed(calls: list[Callable[[], None]], database: bool) -> tuple[float, float
     profile.disable()
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
     split: dict[str, float] = {}
-    trips = 0
-    for key, (_cc, calls_made, own, _cum, callers) in stats.items():
+    for key, (_cc, _nc, own, _cum, callers) in stats.items():
         group = group_of(key)
-        if key[0].endswith("psycopg/connection.py") and key[2] == "wait":
-            trips += calls_made  # one a statement, BEGIN and COMMIT included: a round trip each
         if group == BUILT_INS and callers:
             # A built-in (isinstance, dict.get …) counts for the code that called it.
             called = sum(entry[2] for entry in callers.values()) or 1.0
@@ -126,7 +148,7 @@ def timed(calls: list[Callable[[], None]], database: bool) -> tuple[float, float
     total = sum(split.values()) or 1.0
     shares = {label: share / total for label, share in split.items()}
     profiled = len(calls) - half
-    return cpu, pg_ms, {**shares, WAITING: waited / profiled * 1000, ROUND_TRIPS: trips / profiled}
+    return cpu, pg_ms, {**shares, WAITING: waited / profiled * 1000, ROUND_TRIPS: trips}
 
 
 def wsgi(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -160,8 +182,10 @@ def ceiling_case(n: int) -> None:
     """The ceiling's route (CEILING_DATABASE_URL), timed here; prints the result as JSON."""
     import scans
 
-    ceiling = scans.ceiling_app()
     database = not os.environ["CEILING_DATABASE_URL"].startswith("sqlite")
+    if database:
+        trace_postgresql()
+    ceiling = scans.ceiling_app()
     pings = [
         environ("POST", "/ping", json.dumps({"uuid": str(uuid.uuid4())}).encode(),
                 {"Content-Type": "application/json"})
@@ -210,6 +234,8 @@ def main() -> None:
         scans.PARTICIPANTS = PEOPLE
         seed = scans.prepare(env, url, first=2 * n + 100)
         os.environ.update(env)
+        if database:
+            trace_postgresql()
         from maruf_reg import create_app
 
         app = create_app()
