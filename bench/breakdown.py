@@ -14,10 +14,10 @@ code that called it; the time spent waiting for PostgreSQL's replies is set apar
 scaled to the unprofiled CPU a request (cProfile slows Python calls more than C ones: read the
 shares as approximate).
 On PostgreSQL it also counts the round trips a request makes (libpq's trace: BEGIN, COMMIT and
-each statement end with the server's "ready for query"). The cases: a first scan at an entrance (bearer token, Ed25519
-badge, the decision's statements, the stored answer), the bench's ceiling (`scans.ceiling_app`: a
-JSON body and one INSERT), and a sign-up as a browser does it (GET /register, then POST with the
-CSRF token, the cookie and 0–3 sessions).
+each statement end with the server's "ready for query"). The cases: a first scan at an entrance
+(bearer token, Ed25519 badge, the decision's statements, the stored answer), the bench's ceiling
+(`scans.ceiling_app`: a JSON body and one INSERT), and a sign-up as a browser does it (GET
+/register, then POST with the CSRF token, the cookie and 0–3 sessions).
 """
 
 from __future__ import annotations
