@@ -16,18 +16,21 @@ def record(
     staff_user_id: int | None = None,
     actor: str = "staff",
     details: dict[str, Any] | None = None,
+    object_type: str | None = None,
+    object_id: int | None = None,
 ) -> AuditLog:
     """Add an audit entry to the session; it is committed with the change it describes.
 
     `actor` is ``staff`` (give `staff_user_id`), ``self`` (the person, through the personal link)
-    or ``system`` (worker, CLI, demo).
+    or ``system`` (worker, CLI, demo). A row written without an ORM object is named by
+    `object_type` (its model's name, lower case) and `object_id`.
     """
     if forum_id is None:
         forum_id = obj.id if isinstance(obj, Forum) else getattr(obj, "forum_id", None)
     entry = AuditLog(
         action=action,
-        object_type=type(obj).__name__.lower() if obj is not None else "",
-        object_id=getattr(obj, "id", None),
+        object_type=object_type or (type(obj).__name__.lower() if obj is not None else ""),
+        object_id=object_id if object_id is not None else getattr(obj, "id", None),
         forum_id=forum_id,
         staff_user_id=staff_user_id,
         actor=actor,

@@ -78,6 +78,12 @@ def end_reading() -> None:
 _WROTE = "maruf_wrote"
 
 
+def mark_written() -> None:
+    """Say that the session's transaction has written through its connection (Core statements,
+    which the ORM does not see): `end_reading()` must then leave it alone."""
+    db.session.info[_WROTE] = True
+
+
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, flush_context: Any) -> None:
     session.info[_WROTE] = True

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import joinedload
 
+from maruf_reg.database import mark_written
 from maruf_reg.errors import RuleError
 from maruf_reg.extensions import db
 from maruf_reg.models import Registration, Room, Seat, SeatStatus, Session, utcnow
@@ -174,28 +175,37 @@ def lock_sessions(session_ids: Collection[int]) -> dict[int, Session]:
     return {s.id: s for s in sessions}
 
 
+_NEW_SEAT = insert(Seat)
+
+
 def _book_or_waitlist(
-    registration: Registration, sessions: Sequence[Session], now: datetime
+    registration_id: int, sessions: Sequence[Session], now: datetime
 ) -> SeatChanges:
+    """A seat in each session, booked while the session has room, else on its waitlist: one
+    INSERT for them all (Core: the registration's `seats` collection is not loaded)."""
     changes = SeatChanges()
+    if not sessions:
+        return changes
     counts = booked_counts(s.id for s in sessions)
+    rows = []
     for session in sessions:
         booked = counts.get(session.id, 0) < session.capacity
-        # Added to the session, not to `registration.seats`: that would load the collection.
-        db.session.add(
-            Seat(
-                registration_id=registration.id,
-                session_id=session.id,
-                status=SeatStatus.BOOKED if booked else SeatStatus.WAITLISTED,
-                requested_at=now,
-                booked_at=now if booked else None,
-            )
+        rows.append(
+            {
+                "registration_id": registration_id,
+                "session_id": session.id,
+                "status": SeatStatus.BOOKED if booked else SeatStatus.WAITLISTED,
+                "requested_at": now,
+                "booked_at": now if booked else None,
+            }
         )
         (changes.booked if booked else changes.waitlisted).append(session.id)
+    db.session.connection().execute(_NEW_SEAT, rows)
+    mark_written()
     return changes
 
 
-def request_seats(registration: Registration, sessions: Sequence[Session]) -> SeatChanges:
+def request_seats(registration_id: int, sessions: Sequence[Session]) -> SeatChanges:
     """Book a seat in each session, or join its waitlist when it is full.
 
     The sessions' rows must be locked by the caller (`lock_sessions`, or `sessions_for_booking`
@@ -203,7 +213,7 @@ def request_seats(registration: Registration, sessions: Sequence[Session]) -> Se
     """
     if not sessions:
         return SeatChanges()
-    return _book_or_waitlist(registration, sessions, utcnow())
+    return _book_or_waitlist(registration_id, sessions, utcnow())
 
 
 def promote_waitlist(session: Session, now: datetime | None = None) -> list[Seat]:
@@ -260,7 +270,7 @@ def replace_seats(
     for session_id in sorted(freed):
         for seat in promote_waitlist(locked[session_id], now):
             changes.promoted.append((seat.registration_id, session_id))
-    changes.merge(_book_or_waitlist(registration, [locked[s.id] for s in added], now))
+    changes.merge(_book_or_waitlist(registration.id, [locked[s.id] for s in added], now))
     return changes
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import event, func, select
 
 from maruf_reg.extensions import db
@@ -161,9 +162,35 @@ def test_a_full_session_puts_the_person_on_its_waitlist(app, sign_up, programme)
 
 
 def test_sign_up_is_recorded_in_the_audit_log(app, sign_up, programme):
-    sign_up()
+    sign_up(sessions=[programme.morning.id])
     [entry] = rows(app, select(AuditLog))
+    [registration] = rows(app, select(Registration))
     assert (entry.action, entry.actor) == ("registration.create", "self")
+    assert (entry.object_type, entry.object_id) == ("registration", registration.id)
+    assert entry.forum_id == registration.forum_id
+    assert entry.details["booked"] == [programme.morning.id]
+
+
+def test_a_sign_up_that_fails_after_writing_its_rows_keeps_none_of_them(
+    app, sign_up, programme, monkeypatch
+):
+    """Person, registration and seats are written (Core statements) before the answers and the
+    audit entry: a failure there leaves nothing, even when a reading transaction was ended
+    meanwhile (`end_reading` must see that this one has written)."""
+    from maruf_reg import database
+    from maruf_reg.registration import answers
+
+    def failing(registration_id, values):
+        database.end_reading()
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(answers, "save_answers", failing)
+    with pytest.raises(RuntimeError):
+        sign_up(email="half@example.org", sessions=[programme.morning.id])
+    assert rows(app, select(Person)) == []
+    assert rows(app, select(Registration)) == []
+    assert rows(app, select(Seat)) == []
+    assert rows(app, select(AuditLog)) == []
 
 
 def test_closed_registration_takes_no_sign_ups(app, make_forum, client, submit):
