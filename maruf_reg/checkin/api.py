@@ -14,7 +14,7 @@ device let the person in already, or staff "admit anyway": stored as admitted, f
 even when the rules refuse — never at a switched-off point), `"sent_at"` (the device's clock as it
 sends: the server answers `X-Clock-Skew: <device minus server, seconds>`, stores it with the scan,
 and, when the device is off by more than SCAN_CLOCK_TOLERANCE_SECONDS, files the scan at
-`scanned_at` less the skew).
+`scanned_at` less the skew; a `sent_at` more than 68 years off is a 400, like an unreadable one).
 A `scanned_at` (after that correction) more than SCAN_MAX_PAST_SECONDS before or
 SCAN_MAX_FUTURE_SECONDS after the server's time: 200 `{"outcome": "bad_time", "person": null,
 "previous": null, "error", "code": "bad_time"}`, nothing stored. A uuid already stored with other
@@ -231,6 +231,11 @@ def _process(item: ScanItem) -> checkin_scans.ScanResult:
     )
 
 
+#: the most a device's clock may be off and still be corrected (what a scan's `clock_skew` column
+#: holds: 68 years; a device reset to 1970 is within it until 2038)
+MAX_CLOCK_SKEW_SECONDS = 2**31 - 1
+
+
 def _clock_skew(body: Any) -> int | None:
     """The device's clock (`sent_at`, when it sent the request) minus the server's, in seconds."""
     raw = body.get("sent_at") if isinstance(body, dict) else None
@@ -242,7 +247,13 @@ def _clock_skew(body: Any) -> int | None:
         sent_at = checkin_scans.parse_time(raw)
     except (ValueError, OverflowError) as error:
         raise BadRequest("'sent_at' must be an ISO 8601 time with a time zone") from error
-    return round((sent_at - utcnow()).total_seconds())
+    skew = round((sent_at - utcnow()).total_seconds())
+    if abs(skew) > MAX_CLOCK_SKEW_SECONDS:
+        raise BadRequest(
+            f"'sent_at' {checkin_scans.iso_utc(sent_at)} is more than 68 years from the server's "
+            f"time {checkin_scans.iso_utc(utcnow())}: the device's clock is not set"
+        )
+    return skew
 
 
 def _on_server_time(item: ScanItem, skew: int | None) -> ScanItem:

@@ -167,6 +167,29 @@ def test_an_unreadable_device_clock_is_a_bad_request(scan, forum, door, ali, bad
     assert "sent_at" in response.get_json()["error"]
 
 
+def test_a_device_clock_reset_to_1970_is_corrected_one_decades_further_is_refused(
+    app, scan, post_batch, forum, door, ali, make_registration, badge
+):
+    """A tablet whose battery died thinks it is 1970: its scans are filed at the server's time and
+    its skew kept (on PostgreSQL too: the column holds 68 years). A clock further off than that
+    cannot be a clock: 400, as an unreadable one, nothing stored."""
+    now = datetime.now(UTC)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    answer = scan(badge(forum, ali), door, scanned_at=_iso(epoch), sent_at=_iso(epoch))
+    assert answer.status_code == 200 and answer.get_json()["outcome"] == "admitted"
+    [row] = _stored(app)
+    assert abs(row.clock_skew - (epoch - now).total_seconds()) <= 5
+    assert abs((row.scanned_at - now).total_seconds()) < 60
+    other = badge(forum, make_registration(forum))
+    for sent in ("1958-01-01T00:00:00Z", "2100-01-01T00:00:00Z"):
+        single = scan(other, door, scanned_at=sent, sent_at=sent)
+        assert single.status_code == 400
+        assert "more than 68 years" in single.get_json()["error"]
+        batch = post_batch([_item(other, door, scanned_at=sent)], sent_at=sent)
+        assert batch.status_code == 400
+    assert len(_stored(app)) == 1
+
+
 # --- 3. idempotency that checks content ----------------------------------------------------------
 
 

@@ -117,6 +117,30 @@ def test_signing_up_again_resends_the_link_and_looks_the_same(app, client, sign_
     assert len(outbox) == 2
 
 
+def test_a_known_person_without_a_registration_signs_up_as_the_same_person(
+    app, make_person, sign_up, programme
+):
+    """An address already known (a speaker, someone of an earlier forum) is the same person: the
+    form fills what was blank, never overwrites what they wrote, and the search finds the new."""
+    person = make_person(email="known@example.org", given_name="Zeynep", organisation="")
+    response = sign_up(
+        email="Known@Example.org",
+        given_name="Somebody",
+        organisation="İstanbul Büyükşehir",
+        sessions=[programme.morning.id],
+    )
+    assert response.status_code == 302
+    [found] = rows(app, select(Person))
+    assert found.id == person.id
+    assert (found.given_name, found.organisation) == ("Zeynep", "İstanbul Büyükşehir")
+    assert "istanbul buyuksehir" in found.search_key
+    [registration] = rows(app, select(Registration))
+    assert registration.person_id == person.id
+    assert [(s.registration_id, s.session_id) for s in rows(app, select(Seat))] == [
+        (registration.id, programme.morning.id)
+    ]
+
+
 def test_an_unknown_address_and_a_known_one_get_the_same_page(client, sign_up, programme):
     sign_up(email="known@example.org")
     known = sign_up(email="known@example.org")
