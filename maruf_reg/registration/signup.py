@@ -119,12 +119,13 @@ def sessions_for_booking(
     return chosen
 
 
-# Who an address is, and whether it is registered to the forum: ids only, one statement built
-# once (the sign-up's first statement; on SQLite it takes the write lock).
 _people = Person.__table__
 _registrations = Registration.__table__
+# A new person and registration: Core statements built once (no unit of work for two rows).
 _NEW_PERSON = insert(Person).returning(Person.id)
 _NEW_REGISTRATION = insert(Registration).returning(Registration.id)
+# Who an address is, and whether it is registered to the forum: ids only, one statement built
+# once (the sign-up's first statement; on SQLite it takes the write lock).
 _FIND = (
     select(_people.c.id, _registrations.c.id)
     .select_from(
