@@ -231,9 +231,9 @@ def _process(item: ScanItem) -> checkin_scans.ScanResult:
     )
 
 
-#: the most a device's clock may be off and still be corrected (what a scan's `clock_skew` column
-#: holds: 68 years; a device reset to 1970 is within it until 2038)
-MAX_CLOCK_SKEW_SECONDS = 2**31 - 1
+#: the most a device's clock may be off and still be corrected: what a scan's `clock_skew` column
+#: holds, an INTEGER like the ids (68 years; a device reset to 1970 is within it until 2038)
+MAX_CLOCK_SKEW_SECONDS = MAX_ID
 
 
 def _clock_skew(body: Any) -> int | None:
