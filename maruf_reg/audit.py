@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import insert
+
+from maruf_reg.database import mark_written
 from maruf_reg.extensions import db
 from maruf_reg.models import AuditLog, Forum
 
@@ -38,6 +41,37 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+_NEW_ENTRY = insert(AuditLog)
+
+
+def write(
+    action: str,
+    *,
+    forum_id: int | None,
+    object_type: str,
+    object_id: int,
+    actor: str,
+    details: dict[str, Any],
+    staff_user_id: int | None = None,
+) -> None:
+    """Write an audit entry at once, with a Core statement on the session's connection, for a
+    change written the same way (a sign-up): no ORM object, no unit of work at the commit.
+    Still inside the caller's transaction: it is committed, or rolled back, with the change."""
+    db.session.connection().execute(
+        _NEW_ENTRY,
+        {
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "forum_id": forum_id,
+            "staff_user_id": staff_user_id,
+            "actor": actor,
+            "details": details,
+        },
+    )
+    mark_written()
 
 
 def changes(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:

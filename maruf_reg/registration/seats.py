@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import joinedload
 
 from maruf_reg.database import mark_written
@@ -37,10 +37,33 @@ class SessionNotBookable(SeatError):
         self.session_id = session_id
 
 
-class SessionsOverlap(SeatError):
-    """Two chosen sessions run at the same time."""
+class Bookable(Protocol):
+    """What booking needs of a session: a `Session`, or the `SessionSlot` read with its lock."""
 
-    def __init__(self, first: Session, second: Session) -> None:
+    @property
+    def id(self) -> int: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def capacity(self) -> int: ...
+
+
+class SessionSlot(NamedTuple):
+    """A session's row as a booking reads it (plain values: no ORM entity for a few columns)."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    needs_booking: bool
+
+
+class SessionsOverlap(SeatError):
+    """Two chosen sessions run at the same time (the page names them: it loads their titles)."""
+
+    def __init__(self, first: Bookable, second: Bookable) -> None:
         super().__init__(f"sessions {first.id} and {second.id} overlap")
         self.first = first
         self.second = second
@@ -138,20 +161,56 @@ def seats_overview(forum_id: int, *, extra_ids: Collection[int] = ()) -> list[Se
     ]
 
 
+_seats = Seat.__table__
+_sessions = Session.__table__
+# Statements of every sign-up, built once (building and caching a statement each time cost more
+# than running it).
+_BOOKED = (
+    select(_seats.c.session_id, func.count())
+    .where(
+        _seats.c.session_id.in_(bindparam("ids", expanding=True)),
+        _seats.c.status == SeatStatus.BOOKED,
+    )
+    .group_by(_seats.c.session_id)
+)
+_SLOTS = (
+    select(
+        _sessions.c.id,
+        _sessions.c.starts_at,
+        _sessions.c.ends_at,
+        _sessions.c.capacity,
+        _sessions.c.needs_booking,
+    )
+    .where(
+        _sessions.c.id.in_(bindparam("ids", expanding=True)),
+        _sessions.c.forum_id == bindparam("forum_id"),
+    )
+    .order_by(_sessions.c.id)
+)
+_LOCKED_SLOTS = _SLOTS.with_for_update(key_share=True)
+
+
+def session_slots(forum_id: int, session_ids: Collection[int], *, lock: bool) -> list[SessionSlot]:
+    """The forum's sessions among `session_ids`, by id; with `lock`, their rows are locked for the
+    rest of the transaction (ascending id, as `lock_sessions`) and read after the lock."""
+    if not session_ids:
+        return []
+    rows = db.session.connection().execute(
+        _LOCKED_SLOTS if lock else _SLOTS, {"ids": sorted(session_ids), "forum_id": forum_id}
+    )
+    return [SessionSlot(*row) for row in rows]
+
+
 def booked_counts(session_ids: Iterable[int]) -> dict[int, int]:
     """Booked seats per session (sessions with none are absent)."""
     ids = list(session_ids)
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(Seat.session_id, func.count())
-        .where(Seat.session_id.in_(ids), Seat.status == SeatStatus.BOOKED)
-        .group_by(Seat.session_id)
-    )
+    rows = db.session.connection().execute(_BOOKED, {"ids": ids})
     return {row[0]: row[1] for row in rows}
 
 
-def check_overlaps(sessions: Sequence[Session]) -> None:
+def check_overlaps(sessions: Sequence[Bookable]) -> None:
     """Raise SessionsOverlap if two of the sessions run at the same time."""
     ordered = sorted(sessions, key=lambda s: (s.starts_at, s.id))
     for index, first in enumerate(ordered):
@@ -179,7 +238,7 @@ _NEW_SEAT = insert(Seat)
 
 
 def _book_or_waitlist(
-    registration_id: int, sessions: Sequence[Session], now: datetime
+    registration_id: int, sessions: Sequence[Bookable], now: datetime
 ) -> SeatChanges:
     """A seat in each session, booked while the session has room, else on its waitlist: one
     INSERT for them all (Core: the registration's `seats` collection is not loaded)."""
@@ -205,7 +264,7 @@ def _book_or_waitlist(
     return changes
 
 
-def request_seats(registration_id: int, sessions: Sequence[Session]) -> SeatChanges:
+def request_seats(registration_id: int, sessions: Sequence[Bookable]) -> SeatChanges:
     """Book a seat in each session, or join its waitlist when it is full.
 
     The sessions' rows must be locked by the caller (`lock_sessions`, or `sessions_for_booking`
@@ -241,7 +300,7 @@ def promote_waitlist(session: Session, now: datetime | None = None) -> list[Seat
 
 
 def replace_seats(
-    registration: Registration, wanted: Sequence[Session], *, drop_all: bool = False
+    registration: Registration, wanted: Sequence[Bookable], *, drop_all: bool = False
 ) -> SeatChanges:
     """Make the registration's seats match `wanted`: release the others, request the new ones.
 

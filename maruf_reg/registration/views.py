@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from maruf_reg import dates, limits
 from maruf_reg.caching import AppCache
 from maruf_reg.categories import CATEGORY_LABELS
-from maruf_reg.extensions import limiter
+from maruf_reg.extensions import db, limiter
 from maruf_reg.forum import current_forum
 from maruf_reg.i18n import locale_code
 from maruf_reg.models import Category, Forum, Session
@@ -92,11 +92,16 @@ def registration_when(session_: Session) -> str:
 def seat_error(form: Any, error: SeatError) -> None:
     locale = locale_code()
     if isinstance(error, SessionsOverlap):
+        # The error holds the rows the booking read; the titles are loaded for the message.
+        first, second = (
+            db.session.get(Session, error.first.id),
+            db.session.get(Session, error.second.id),
+        )
         form.sessions.errors.append(
             _(
                 "“%(first)s” and “%(second)s” take place at the same time: please choose one.",
-                first=error.first.title(locale),
-                second=error.second.title(locale),
+                first=first.title(locale) if first else str(error.first.id),
+                second=second.title(locale) if second else str(error.second.id),
             )
         )
     elif isinstance(error, SessionNotBookable):

@@ -168,8 +168,15 @@ def test_overlapping_sessions_cannot_both_be_chosen(app, sign_up, programme):
     )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "at the same time" in html
+    # The booking reads plain rows: the message loads the titles it names, in the page's language.
+    assert "“Migration in the City” and “Resilient Cities” take place at the same time" in html
     assert rows(app, select(Person)) == []
+    response = sign_up(
+        sessions=[programme.morning.id, programme.morning_clash.id],
+        headers={"Accept-Language": "tr"},
+    )
+    assert "“Kentte Göç”" in response.get_data(as_text=True)
+    assert "“Dayanıklı Kentler”" in response.get_data(as_text=True)
 
 
 def test_a_full_session_puts_the_person_on_its_waitlist(app, sign_up, programme):
@@ -215,6 +222,27 @@ def test_a_sign_up_that_fails_after_writing_its_rows_keeps_none_of_them(
     assert rows(app, select(Registration)) == []
     assert rows(app, select(Seat)) == []
     assert rows(app, select(AuditLog)) == []
+
+
+def test_a_sign_up_that_fails_after_its_audit_entry_keeps_none_of_its_rows(
+    app, sign_up, programme, monkeypatch
+):
+    """The audit entry is written at once (a Core statement), still inside the sign-up's
+    transaction: a failure after it leaves no entry and no rows."""
+    from maruf_reg import audit
+
+    written = audit.write
+
+    def write_then_fail(*args, **kwargs):
+        written(*args, **kwargs)
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(audit, "write", write_then_fail)
+    with pytest.raises(RuntimeError):
+        sign_up(email="half@example.org", sessions=[programme.morning.id])
+    assert rows(app, select(AuditLog)) == []
+    assert rows(app, select(Registration)) == []
+    assert rows(app, select(Seat)) == []
 
 
 def test_closed_registration_takes_no_sign_ups(app, make_forum, client, submit):
