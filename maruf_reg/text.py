@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
@@ -15,9 +16,16 @@ def normalise_email(address: str) -> str:
     """The address as it is stored: syntax checked (no DNS lookup: venues and CI have none),
     normalised, lower case. One person per address."""
     try:
-        return validate_email(address.strip(), check_deliverability=False).normalized.lower()
+        return _normalised(address.strip())
     except EmailNotValidError as error:
         raise InvalidEmail(str(error)) from error
+
+
+# A sign-up checks its address in the form and again in the service (~0.1 ms each): the last
+# few hundred answers are kept (a bounded cache; a refused address raises and is not kept).
+@functools.lru_cache(maxsize=512)
+def _normalised(address: str) -> str:
+    return validate_email(address, check_deliverability=False).normalized.lower()
 
 
 # Letters that do not decompose into a base letter plus a mark.
