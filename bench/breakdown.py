@@ -111,7 +111,13 @@ def group_of(key: tuple[str, int, str]) -> str:
     return next(label for label, test in GROUPS if test(filename, name))
 
 
-def timed(calls: list[Callable[[], None]], database: bool) -> tuple[float, float, dict[str, float]]:
+#: --top N: the case's N functions of most CPU of their own, and this project's N of most CPU in all
+TOP = 0
+
+
+def timed(
+    calls: list[Callable[[], None]], database: bool, case: str = ""
+) -> tuple[float, float, dict[str, float]]:
     """CPU a call (ms) unprofiled, PostgreSQL's CPU a call (ms), and the profiled split: each
     group's share of the profiled CPU, for WAITING its wall time a call in ms, and ROUND_TRIPS a
     call (PostgreSQL's "ready for query" messages in libpq's trace, unprofiled calls)."""
@@ -132,6 +138,12 @@ def timed(calls: list[Callable[[], None]], database: bool) -> tuple[float, float
     for call in calls[half:]:
         call()
     profile.disable()
+    if TOP:
+        report = pstats.Stats(profile, stream=sys.stderr)
+        print(f"\n== {case}: own time ==", file=sys.stderr)
+        report.sort_stats("tottime").print_stats(TOP)
+        print(f"\n== {case}: this project's, time in all ==", file=sys.stderr)
+        report.sort_stats("cumulative").print_stats("/maruf_reg/", TOP)
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
     split: dict[str, float] = {}
     for key, (_cc, _nc, own, _cum, callers) in stats.items():
@@ -208,9 +220,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="a PostgreSQL server URL (default: SQLite)")
     parser.add_argument("--requests", type=int, default=2000, help="requests per case (even)")
+    parser.add_argument(
+        "--top", type=int, default=0, metavar="N",
+        help="also print (on stderr) each case's N hottest functions and this project's N costliest",
+    )  # fmt: skip
     parser.add_argument("--ceiling", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     n = options.requests
+    global TOP
+    TOP = options.top
     if options.ceiling:
         ceiling_case(n)
         return
@@ -255,7 +273,9 @@ def main() -> None:
 
         for call in [scan(e) for e in prepared[:100]]:
             call()
-        results = {"first scan": timed([scan(e) for e in prepared[100 : 100 + n]], database)}
+        results = {
+            "first scan": timed([scan(e) for e in prepared[100 : 100 + n]], database, "first scan")
+        }
 
         # The ceiling in a process of its own: this one has the app's engine hooks (every engine's).
         ceiling = subprocess.run(
@@ -300,7 +320,9 @@ def main() -> None:
 
         for call in [sign_up(p) for p in plans[:40]]:
             call()
-        results["sign-up (GET + POST)"] = timed([sign_up(p) for p in plans[40:]], database)
+        results["sign-up (GET + POST)"] = timed(
+            [sign_up(p) for p in plans[40:]], database, "sign-up"
+        )
 
     cases = list(results)
     print(f"  {'µs of CPU a request':<44}" + "".join(f"{c:>22}" for c in cases))
