@@ -11,6 +11,7 @@ tokenizer kept in step with `people` by triggers (made here, by the migrations a
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -168,8 +169,9 @@ class PersonHit:
     status: RegistrationStatus
     badge_serial: int
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
+        # Read twice a hit (the order, the answer): worked out once.
         return display_name(self.given_name, self.family_name)
 
     def as_json(self) -> dict[str, Any]:
@@ -239,20 +241,32 @@ def search_people(
         offset += batch
     if indexed:
         _prefer_the_table()
+    # The rows unpacked by position (the columns of _HITS, in PersonHit's order).
     hits = [
         PersonHit(
-            registration_id=row.id,
-            person_id=row.person_id,
-            given_name=row.given_name,
-            family_name=row.family_name,
-            email=row.email or "",
-            organisation=row.organisation,
-            country=row.country,
-            category=Category(row.category),
-            status=RegistrationStatus(row.status),
-            badge_serial=row.badge_serial,
+            registration_id,
+            person_id,
+            given_name,
+            family_name,
+            email or "",
+            organisation,
+            country,
+            Category(category),
+            RegistrationStatus(status),
+            badge_serial,
         )
-        for row in rows
+        for (
+            registration_id,
+            person_id,
+            given_name,
+            family_name,
+            email,
+            organisation,
+            country,
+            category,
+            status,
+            badge_serial,
+        ) in rows
     ]
     # By name, in the reader's alphabet (Turkish: Ç after C, İ and I apart …).
     return sorted(hits, key=lambda h: (sort_key(h.name, locale), h.registration_id))
