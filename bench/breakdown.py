@@ -15,7 +15,8 @@ scaled to the unprofiled CPU a request (cProfile slows Python calls more than C 
 shares as approximate).
 On PostgreSQL it also counts the round trips a request makes (libpq's trace: BEGIN, COMMIT and
 each statement end with the server's "ready for query"). The cases: a first scan at an entrance
-(bearer token, Ed25519 badge, the decision's statements, the stored answer), the bench's ceiling
+(bearer token, Ed25519 badge, the decision's statements, the stored answer), a name search at
+the desk (`/api/v1/people?q=`, a demo name, as `scans.py` asks), the bench's ceiling
 (`scans.ceiling_app`: a JSON body and one INSERT), and a sign-up as a browser does it (GET
 /register, then POST with the CSRF token, the cookie and 0–3 sessions).
 """
@@ -28,6 +29,7 @@ import cProfile
 import json
 import os
 import pstats
+import random
 import re
 import subprocess
 import sys
@@ -276,6 +278,26 @@ def main() -> None:
         results = {
             "first scan": timed([scan(e) for e in prepared[100 : 100 + n]], database, "first scan")
         }
+
+        # Name searches at the desk: a name of the demo, as the scans bench asks.
+        rng = random.Random(2019)
+        desk = {"Authorization": f"Bearer {seed['desk']}"}
+        asked = [
+            environ("GET", f"/api/v1/people?q={urllib.parse.quote(rng.choice(seed['names']))}",
+                    None, desk)
+            for _ in range(n + 100)
+        ]  # fmt: skip
+
+        def search(e: Any) -> Callable[[], None]:
+            def call() -> None:
+                status, _h, data = wsgi(app, e)
+                assert status.startswith("200") and data.startswith(b"{"), (status, data)
+
+            return call
+
+        for call in [search(e) for e in asked[:100]]:
+            call()
+        results["name search"] = timed([search(e) for e in asked[100:]], database, "name search")
 
         # The ceiling in a process of its own: this one has the app's engine hooks (every engine's).
         ceiling = subprocess.run(
