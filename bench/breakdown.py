@@ -30,7 +30,6 @@ import json
 import os
 import pstats
 import random
-import re
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from common import postgres_cpu_seconds, postgres_database
+from common import browser_sign_up, environ, postgres_cpu_seconds, postgres_database, wsgi
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = 5000
@@ -163,22 +162,6 @@ def timed(
     shares = {label: share / total for label, share in split.items()}
     profiled = len(calls) - half
     return cpu, pg_ms, {**shares, WAITING: waited / profiled * 1000, ROUND_TRIPS: trips}
-
-
-def wsgi(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-    answer: list[Any] = []
-    body = app(environ, lambda status, headers, exc_info=None: answer.extend((status, headers)))
-    try:
-        data = b"".join(body)
-    finally:
-        getattr(body, "close", lambda: None)()
-    return answer[0], answer[1], data
-
-
-def environ(method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Any:
-    from werkzeug.test import EnvironBuilder
-
-    return EnvironBuilder(path=path, method=method, data=body, headers=headers).get_environ()
 
 
 @contextlib.contextmanager
@@ -313,32 +296,9 @@ def main() -> None:
         plans = registration_rush.plan_sign_ups(
             registration_rush.bookable_sessions(env), n + 40, seed=2019
         )
-        token = re.compile(registration_rush.CSRF_RE.pattern)
 
         def sign_up(fields: dict[str, object]) -> Callable[[], None]:
-            def call() -> None:
-                get = environ("GET", "/register", None, {"Accept-Language": "tr"})
-                status, headers, page = wsgi(app, get)
-                match = token.search(page.decode())
-                assert status.startswith("200") and match, status
-                cookie = "; ".join(
-                    v.split(";", 1)[0] for k, v in headers if k.lower() == "set-cookie"
-                )
-                body = urllib.parse.urlencode({"csrf_token": match.group(1), **fields}, doseq=True)
-                post = environ(
-                    "POST",
-                    "/register",
-                    body.encode(),
-                    {
-                        "Accept-Language": "tr",
-                        "Cookie": cookie,
-                        "Content-Type": "application/x-www-form-urlencoded",
-                    },
-                )
-                status, headers, _page = wsgi(app, post)
-                assert status.startswith("302"), status
-
-            return call
+            return lambda: browser_sign_up(app, fields)
 
         for call in [sign_up(p) for p in plans[:40]]:
             call()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -251,3 +252,52 @@ def signed_badges(forum: Any, rows: Any, secret_key: str) -> list[str]:
         )
         for row in rows
     ]
+
+
+# --- in-process requests (breakdown.py, instructions.py) -----------------------------------------
+
+
+def wsgi(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Call a WSGI app in this process: (status, headers, body)."""
+    answer: list[Any] = []
+    body = app(environ, lambda status, headers, exc_info=None: answer.extend((status, headers)))
+    try:
+        data = b"".join(body)
+    finally:
+        getattr(body, "close", lambda: None)()
+    return answer[0], answer[1], data
+
+
+def environ(method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Any:
+    """The WSGI environ of a request, as a server would pass it."""
+    from werkzeug.test import EnvironBuilder
+
+    return EnvironBuilder(path=path, method=method, data=body, headers=headers).get_environ()
+
+
+#: the CSRF token in the sign-up page's form
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def browser_sign_up(app: Any, fields: dict[str, object]) -> None:
+    """A sign-up as a browser makes it, in-process: GET /register, then the POST with the page's
+    CSRF token and the cookie it set (Turkish pages); fails unless the POST redirects."""
+    import urllib.parse
+
+    status, headers, page = wsgi(app, environ("GET", "/register", None, {"Accept-Language": "tr"}))
+    match = CSRF_RE.search(page.decode())
+    assert status.startswith("200") and match, status
+    cookie = "; ".join(v.split(";", 1)[0] for k, v in headers if k.lower() == "set-cookie")
+    body = urllib.parse.urlencode({"csrf_token": match.group(1), **fields}, doseq=True)
+    post = environ(
+        "POST",
+        "/register",
+        body.encode(),
+        {
+            "Accept-Language": "tr",
+            "Cookie": cookie,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    status, _headers, _page = wsgi(app, post)
+    assert status.startswith("302"), status

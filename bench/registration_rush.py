@@ -21,7 +21,6 @@ import contextlib
 import http.client
 import os
 import random
-import re
 import secrets
 import shutil
 import signal
@@ -36,12 +35,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import flask, free_port, postgres_cpu_seconds, postgres_database, process_cpu_seconds
+from common import (
+    CSRF_RE,
+    flask,
+    free_port,
+    postgres_cpu_seconds,
+    postgres_database,
+    process_cpu_seconds,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 EMAIL_DOMAIN = "rush.example.org"
 GIVEN = ["Ayşe", "İlkay", "Şükrü", "محمد", "فاطمة", "Ana", "Νίκος", "Дмитрий", "Jean-Luc", "美玲"]
 FAMILY = ["Öztürk", "Işıkoğlu", "Çağlayan", "الحلبي", "حداد", "Müller", "Παπαδόπουλος", "Петров"]
