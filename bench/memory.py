@@ -35,10 +35,9 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from common import flask, gunicorn_server, report_memory, signed_badges
+from common import CSRF_RE, flask, gunicorn_server, report_memory, signed_badges
 
 SECRET = "bench-" + secrets.token_hex(16)
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 HREF_RE = re.compile(r'href="(/[^"#]*)"')
 SKIP = re.compile(
     r"\.(pdf|csv|xlsx|ics|jpg|png|svg|ico|js|css|webmanifest)$|^/static/|logout|/export/"

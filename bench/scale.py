@@ -21,7 +21,6 @@ import argparse
 import contextlib
 import http.client
 import os
-import re
 import secrets
 import shutil
 import statistics
@@ -36,12 +35,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from common import ROOT, VENV_BIN, flask, free_port, postgres_database
+from common import CSRF_RE, ROOT, VENV_BIN, flask, free_port, postgres_database
 from scans import drive, scan_requests
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SECRET = "bench-" + secrets.token_hex(16)
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 WARM_UP = 300
 
 
