@@ -215,8 +215,9 @@ def profiled(master: int, folder: Path | None, label: str) -> Iterator[None]:
     for output in outputs:
         if not output.exists():
             continue
-        for line in output.read_text(encoding="utf-8").splitlines():
-            stack, _, count = line.rpartition(" ")
+        # A frame's file name may hold line breaks (functions that a library compiles from
+        # source at run time): a stack ends at the line that ends with its count.
+        for stack, count in re.findall(r"^(.*?) (\d+)$", output.read_text("utf-8"), re.M | re.S):
             samples += int(count)
             # py-spy's frames read "function (path/file.py:line)": named here without the line.
             frames = [

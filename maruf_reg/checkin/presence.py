@@ -116,6 +116,10 @@ def scope_values(point: PointRules, moment: datetime) -> dict[str, Any]:
 
 
 _JOINED = _scans.join(_points, _points.c.id == _scans.c.point_id)
+# A move, for the statements built once: `outcome = … OR outcome = …` with its values bound when
+# the statement is built. An IN list of values would be an "expanding" parameter, whose SQL is
+# rendered again at every execution (~40 µs a scan).
+_IS_MOVE = or_(*(_scans.c.outcome == outcome for outcome in MOVES))
 # One registration's moves in a scope up to a time (the scan path), built once per kind of point.
 _HISTORY = (
     select(
@@ -128,7 +132,7 @@ _HISTORY = (
     .select_from(_JOINED)
     .where(
         _scans.c.registration_id == bindparam("registration_id"),
-        _scans.c.outcome.in_(MOVES),
+        _IS_MOVE,
         _scans.c.scanned_at <= bindparam("as_of"),
     )
     .order_by(*ORDER)
@@ -139,7 +143,7 @@ _EVERYONE = (
     select(_scans.c.registration_id, _scans.c.outcome)
     .select_from(_JOINED)
     .where(
-        _scans.c.outcome.in_(MOVES),
+        _IS_MOVE,
         _scans.c.registration_id.is_not(None),
         _scans.c.scanned_at <= bindparam("as_of"),
     )
