@@ -12,8 +12,9 @@ It seeds a demo forum (5,000 people, SQLite) once, then runs each case in a proc
 under `valgrind --tool=callgrind --instr-atstart=no`: the app is built and warmed with 20 requests
 uninstrumented, instrumentation is switched on (`callgrind_control -i on`) for the measured requests
 only, which go straight through the app's WSGI callable (no server, as `breakdown.py`). The cases:
-a first scan at an entrance, a name search at the desk, a sign-up (GET + POST, as a browser), and
-the ceiling's route (`scans.ceiling_app`, one INSERT). The sign-up page and rules stay kept for
+a first scan at an entrance, the same scan done barely with its guarantees (`scans.floor_app`),
+a name search at the desk, a sign-up (GET + POST, as a browser), and the ceiling's route
+(`scans.ceiling_app`, one INSERT). The sign-up page and rules stay kept for
 the whole run (MARUF_SIGNUP_PAGE_SECONDS), as in a rush, however slow valgrind makes a request.
 Needs valgrind (Debian: `apt-get install valgrind`); a case takes about 20 s for 100 requests.
 """
@@ -39,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the app package beside bench/, whichever checkout this is
 PEOPLE = 5000
 WARM_UP = 20
-CASES = ("first scan", "name search", "sign-up (GET + POST)", "ceiling")
+CASES = ("first scan", "floor (bare scan)", "name search", "sign-up (GET + POST)", "ceiling")
 
 
 def child(case: str, seed_file: str, n: int) -> None:
@@ -60,6 +61,21 @@ def child(case: str, seed_file: str, n: int) -> None:
             assert status.startswith("200"), status
 
         calls = [ping] * (n + WARM_UP)
+    elif case.startswith("floor"):
+        import scans
+
+        os.environ.update({"FLOOR_TOKEN": seed["door"], "FLOOR_POINT": str(seed["point"])})
+        app = scans.floor_app()
+
+        def bare_scan(r: Any) -> Callable[[], None]:
+            def call() -> None:
+                status, _h, data = wsgi(app, environ(*r))
+                assert status.startswith("200") and b'"admitted"' in data, (status, data)
+
+            return call
+
+        requests = scans.scan_requests(seed["badges"], seed["point"], seed["door"], "/scan")
+        calls = [bare_scan(r) for r in requests[: n + WARM_UP]]
     else:
         import scans
 

@@ -9,11 +9,15 @@ dropped at the end), serves the app with gunicorn (2 workers), and drives it wit
 concurrent clients (threads, one keep-alive connection each): first scans (each badge once) at an
 entrance, first scans at a session's door that counts exits (the session's window and its room's
 capacity are judged on every scan), repeat scans (the same badges again: already in) and name
-searches; at the end it counts the stored scans against those sent (scans lost: 0). In the same run it serves a
-bare Flask route doing one indexed INSERT, the same way, as the ceiling. Prints req/s and
-p50/p95/p99 per case. Goals (issue 16), at 8 clients: first scans ≥ 70 % of the ceiling with
-p99 ≤ 20 ms; name search p99 ≤ 25 ms. `--profile DIR` samples the workers with py-spy during the
-8-client cases and prints where their time goes (the figures of such a run are not comparable).
+searches; at the end it counts the stored scans against those sent (scans lost: 0). In the same
+run it serves, the same way, a bare Flask route doing one indexed INSERT as the ceiling, and a bare
+first scan that keeps every guarantee and nothing else as the floor (`floor_app`: the badge's
+signature, the lock, the person's moves, the stored answer; other badges than the app's): what a
+scan costs on this stack before any of MARUF-Reg's own code. Prints req/s and p50/p95/p99 per
+case, first scans against both. Goals (issue 16), at 8 clients: first scans ≥ 70 % of the
+ceiling with p99 ≤ 20 ms; name search p99 ≤ 25 ms. `--profile DIR` samples the workers with
+py-spy during the 8-client cases and prints where their time goes (the figures of such a run are
+not comparable).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from common import (
     flask,
@@ -98,6 +103,169 @@ def ceiling_app() -> Any:
         with engine.begin() as connection:
             connection.execute(pings.insert().values(uuid=body["uuid"], at=datetime.now(UTC)))
         return {"ok": True}
+
+    return app
+
+
+# --- the floor: what a first scan cannot skip, as bare as the ceiling ----------------------------
+
+
+def floor_app() -> Any:
+    """POST /scan: a first scan at the entrance with every guarantee kept and nothing else, written
+    as barely as the ceiling (Flask, SQLAlchemy Core statements built once, the same driver).
+
+    It checks the bearer token against the door token's digest, verifies the badge's Ed25519
+    signature, and in one transaction that holds the write lock (SQLite: queued on a lock file,
+    then `BEGIN IMMEDIATE`; PostgreSQL: the registration's row locked `FOR UPDATE`) reads the
+    holder, reads the person's moves at the entrances that day, decides (admitted or already in),
+    stores the scan with its uuid, fingerprint and JSON answer, and commits; it answers that JSON.
+    What it leaves out is what MARUF-Reg adds around the guarantees: the token table and its cache,
+    the point's rules read from the database, the request's language, user and id, the security
+    headers, the answer's every field and reason, the checks of each field with their messages.
+    Environment: MARUF_DATABASE_URL (the seeded database), FLOOR_TOKEN (the door's bearer token),
+    FLOOR_POINT (the entrance's id).
+    """
+    import fcntl
+    import hashlib
+    import hmac
+
+    from flask import Flask, Response, request
+    from sqlalchemy import bindparam, create_engine, event, insert, select
+    from sqlalchemy.exc import IntegrityError
+
+    sys.path.insert(0, str(ROOT))
+    from maruf_reg import badge_tokens
+    from maruf_reg.models import CheckInPoint, Forum, Person, PointKind, Registration, Scan
+
+    url = os.environ["MARUF_DATABASE_URL"]
+    sqlite = url.startswith("sqlite")
+    engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {})
+    if sqlite:
+        lock_path = url.removeprefix("sqlite:///") + ".floor-lock"
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, record: Any) -> None:
+            connection.isolation_level = None
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+                connection.execute(f"PRAGMA {pragma}")
+            record.info["lock"] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Any) -> None:
+            # Writers queue on the lock file (the kernel wakes the next at once), as the app's.
+            fcntl.flock(connection.connection.info["lock"], fcntl.LOCK_EX)
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        def _end_then_unlock(end: str) -> Any:
+            def handler(connection: Any) -> None:
+                try:
+                    getattr(connection.connection.dbapi_connection, end)()
+                finally:
+                    fcntl.flock(connection.connection.info["lock"], fcntl.LOCK_UN)
+
+            return handler
+
+        event.listen(engine, "commit", _end_then_unlock("commit"))
+        event.listen(engine, "rollback", _end_then_unlock("rollback"))
+
+    registrations, people, scans_, points = (
+        Registration.__table__, Person.__table__, Scan.__table__, CheckInPoint.__table__
+    )  # fmt: skip
+    with engine.connect() as connection:
+        forum = connection.execute(select(Forum.__table__)).one()
+    entrance = int(os.environ["FLOOR_POINT"])
+    zone = ZoneInfo(forum.timezone)
+    door = hashlib.sha256(os.environ["FLOOR_TOKEN"].encode()).digest()
+    holder_query = (
+        select(
+            registrations.c.id, registrations.c.category, registrations.c.status,
+            registrations.c.badge_serial, people.c.given_name, people.c.family_name,
+            people.c.organisation, people.c.country,
+        )
+        .select_from(registrations.join(people, people.c.id == registrations.c.person_id))
+        .where(registrations.c.id == bindparam("id"), registrations.c.forum_id == forum.id)
+        .with_for_update(of=registrations)
+    )  # fmt: skip
+    moves_query = (
+        select(scans_.c.outcome, scans_.c.scanned_at, scans_.c.point_id, scans_.c.device)
+        .select_from(scans_.join(points, points.c.id == scans_.c.point_id))
+        .where(
+            scans_.c.registration_id == bindparam("id"),
+            (scans_.c.outcome == "admitted") | (scans_.c.outcome == "exited"),
+            scans_.c.scanned_at >= bindparam("start"),
+            scans_.c.scanned_at < bindparam("end"),
+            points.c.forum_id == forum.id,
+            points.c.kind == PointKind.ENTRANCE,
+        )
+        .order_by(scans_.c.scanned_at, scans_.c.id)
+    )
+    store = insert(Scan)
+    app = Flask("floor")
+
+    def refuse(status: int) -> Response:
+        return Response('{"error":"refused"}', status, content_type="application/json")
+
+    @app.post("/scan")
+    def scan() -> Response:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if not hmac.compare_digest(hashlib.sha256(given.encode()).digest(), door):
+            return refuse(401)
+        body = request.get_json()
+        try:
+            token, uuid_, device = str(body["token"]), str(uuid.UUID(body["uuid"])), body["device"]
+            if int(body["point"]) != entrance:
+                return refuse(404)
+            scanned_at = datetime.fromisoformat(body["scanned_at"]).astimezone(UTC)
+            claims = badge_tokens.verify(token, public_key=forum.public_key)
+        except (KeyError, TypeError, ValueError, badge_tokens.BadTokenError):
+            return refuse(400)
+        day = datetime.combine(scanned_at.astimezone(zone).date(), datetime.min.time(), zone)
+        start, end = day.astimezone(UTC), (day + timedelta(days=1)).astimezone(UTC)
+        digest = hashlib.sha256(f"{token}|{entrance}|in".encode()).hexdigest()[:32]
+        try:
+            with engine.begin() as connection:
+                holder = connection.execute(holder_query, {"id": claims.registration_id}).first()
+                if holder is None or holder.status != "confirmed":
+                    return refuse(409)
+                if holder.badge_serial != claims.serial:
+                    return refuse(409)
+                inside = None
+                for move in connection.execute(
+                    moves_query, {"id": holder.id, "start": start, "end": end}
+                ):
+                    inside = move if move.outcome == "admitted" and inside is None else (
+                        None if move.outcome == "exited" else inside
+                    )  # fmt: skip
+                answer = json.dumps(
+                    {
+                        "outcome": "admitted" if inside is None else "already_in",
+                        "person": {
+                            "id": holder.id, "given_name": holder.given_name,
+                            "family_name": holder.family_name,
+                            "category": holder.category, "organisation": holder.organisation,
+                            "country": holder.country,
+                        },
+                        "previous": None if inside is None else {
+                            "scanned_at": inside.scanned_at.isoformat(),
+                            "point": inside.point_id, "device": inside.device,
+                        },
+                    },
+                    ensure_ascii=False, separators=(",", ":"),
+                )  # fmt: skip
+                connection.execute(
+                    store,
+                    {
+                        "uuid": uuid_, "point_id": entrance, "registration_id": holder.id,
+                        "serial": claims.serial, "device": device, "scanned_at": scanned_at,
+                        "received_at": datetime.now(UTC), "direction": "in",
+                        "outcome": "admitted" if inside is None else "already_in",
+                        "manual": False, "offline": False, "forced": False,
+                        "response": answer, "fingerprint": digest,
+                    },
+                )  # fmt: skip
+        except IntegrityError:
+            return refuse(409)  # a uuid seen before (the app answers with the stored answer)
+        return Response(answer, content_type="application/json")
 
     return app
 
@@ -279,14 +447,14 @@ def prepare(env: dict[str, str], database_url: str, first: int) -> dict[str, Any
 
 
 def scan_requests(
-    badges: list[str], point: int, token: str
+    badges: list[str], point: int, token: str, path: str = "/api/v1/scans"
 ) -> list[tuple[str, str, bytes | None, dict[str, str]]]:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return [
         (
             "POST",
-            "/api/v1/scans",
+            path,
             json.dumps(
                 {
                     "token": badge,
@@ -352,9 +520,11 @@ def main() -> None:
     engine = "PostgreSQL" if options.database_url else "SQLite"
     print(f"Check-in bench on {engine}, {PARTICIPANTS:,} participants, gunicorn 2 workers.")
     try:
-        seed = prepare(env, database_url, first=2 * per_case + WARM_UP)
-        badges: list[str] = seed["badges"][WARM_UP:]
+        seed = prepare(env, database_url, first=4 * per_case + 2 * WARM_UP)
+        badges: list[str] = seed["badges"][WARM_UP : WARM_UP + 2 * per_case]
         warm_up: list[str] = seed["badges"][:WARM_UP]
+        # The floor's badges are others: a badge it admitted would be already in for the app.
+        floor_badges: list[str] = seed["badges"][WARM_UP + 2 * per_case :]
         ok_scan = lambda status, body: status == 200  # noqa: E731
         results: dict[tuple[str, int], dict[str, float]] = {}
         with gunicorn_server("scans:ceiling_app()", env, chdir=ROOT / "bench") as (
@@ -377,6 +547,29 @@ def main() -> None:
                     port, clients, pings, ok_scan, server=ceiling_server.pid
                 )
                 report("ceiling (1 INSERT)", clients, results[("ceiling", clients)])
+        floor_env = {**env, "FLOOR_TOKEN": seed["door"], "FLOOR_POINT": str(seed["point"])}
+        with gunicorn_server("scans:floor_app()", floor_env, chdir=ROOT / "bench") as (
+            port,
+            floor_server,
+        ):
+            drive(port, 8, scan_requests(floor_badges[:WARM_UP], seed["point"], seed["door"],
+                                         "/scan"), ok_scan)  # fmt: skip
+            sent = WARM_UP
+            for clients, chunk in (
+                (8, floor_badges[WARM_UP : WARM_UP + per_case]),
+                (32, floor_badges[WARM_UP + per_case :]),
+            ):
+                results[("floor", clients)] = drive(
+                    port,
+                    clients,
+                    scan_requests(chunk, seed["point"], seed["door"], "/scan"),
+                    lambda s, b: s == 200 and b'"outcome":"admitted"' in b,
+                    server=floor_server.pid,
+                )
+                sent += len(chunk)
+                share = results[("floor", clients)]["rps"] / results[("ceiling", clients)]["rps"]
+                report("floor (a bare scan)", clients, results[("floor", clients)],
+                       f"[{share:.0%} of ceiling]")  # fmt: skip
         with gunicorn_server("maruf_reg:create_app()", env) as (port, server):
             # Warm both workers (imports, caches, SQLite's page cache) with badges not measured.
             drive(port, 8, scan_requests(warm_up, seed["point"], seed["door"]), ok_scan)
@@ -387,7 +580,7 @@ def main() -> None:
             ]  # fmt: skip
             drive(port, 8, warm_searches, lambda s, b: s == 200)
             report_memory("The app server after warm-up (scans and searches):", server.pid)
-            sent = WARM_UP
+            sent += WARM_UP
             admitted = lambda s, b: s == 200 and b'"outcome":"admitted"' in b  # noqa: E731
             for clients, chunk in ((8, badges[:per_case]), (32, badges[per_case:])):
                 with profiled(server.pid, options.profile if clients == 8 else None, "first"):
@@ -400,7 +593,10 @@ def main() -> None:
                     )
                 sent += len(chunk)
                 goal = first_goal(first, results[("ceiling", clients)], clients)
-                report("first scans", clients, first, goal)
+                floor = results[("floor", clients)]["rps"]
+                report(
+                    "first scans", clients, first, f"{goal} [{first['rps'] / floor:.0%} of floor]"
+                )
             # The same people at the session's door: first there (its scope is the session).
             for clients, chunk in ((8, badges[:per_case]),):
                 requests = scan_requests(chunk, seed["session_point"], seed["door"])
