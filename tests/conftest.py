@@ -26,6 +26,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -203,6 +204,28 @@ def ctx(app: Flask) -> Iterator[None]:
 # --- pages and forms -------------------------------------------------------------------------
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+#: the zone of the forums `make_forum` makes
+FORUM_ZONE = ZoneInfo("Europe/Istanbul")
+
+
+def one_forum_day(
+    lookback: timedelta = timedelta(0), lookahead: timedelta = timedelta(0)
+) -> datetime:
+    """A test's "now" such that every moment from `lookback` before it to `lookahead` after it falls
+    on the same day of a forum in FORUM_ZONE: now, or, when local midnight is nearer than that, the
+    latest moment before now that allows it (less than a day ago: a door may send a scan that late).
+    Checks by day (today's admissions, who is inside, the entrances' report) pass at any hour."""
+    now = datetime.now(UTC)
+    local = now.astimezone(FORUM_ZONE)
+    midnight = datetime.combine(local.date(), datetime.min.time(), FORUM_ZONE)
+    end_of_day = midnight + timedelta(days=1)
+    if local + lookahead >= end_of_day:
+        return (end_of_day - lookahead - timedelta(seconds=1)).astimezone(UTC)
+    if local - lookback < midnight:
+        return (midnight - lookahead - timedelta(seconds=1)).astimezone(UTC)
+    return now
 
 
 def csrf_from(html: str) -> str:

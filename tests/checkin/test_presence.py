@@ -24,6 +24,7 @@ from maruf_reg.checkin.presence import Presence
 from maruf_reg.extensions import db
 from maruf_reg.models import Forum, PointKind, RegistrationStatus
 from maruf_reg.reports import attendance, certificates, services
+from tests.conftest import one_forum_day
 
 ROOT = Path(__file__).resolve().parents[2]
 ISTANBUL = ZoneInfo("Europe/Istanbul")
@@ -44,7 +45,8 @@ def today_forum(make_forum):
 @pytest.fixture
 def door_scene(today_forum, make_session, make_point, make_registration, make_person):
     """A running forum: two entrances, a session with two doors, an exhibition, five people."""
-    now = datetime.now(UTC)
+    # The test's "now": its probes come 10 s after the last scan at most, before the session ends.
+    now = one_forum_day(lookahead=timedelta(minutes=2))
     midnight = datetime.combine(now.astimezone(ISTANBUL).date(), datetime.min.time(), ISTANBUL)
     # Every scan falls between `base` and now, on today's forum day, whatever the hour.
     base = max(midnight.astimezone(UTC) + timedelta(seconds=1), now - timedelta(minutes=20))
@@ -74,6 +76,8 @@ def door_scene(today_forum, make_session, make_point, make_registration, make_pe
         "people": people,
         "points": points,
         "base": base,
+        # After the last scan (at base + 8 s), whatever the hour.
+        "now": max(now, base + timedelta(seconds=10)),
     }
 
 
@@ -154,11 +158,12 @@ def test_every_form_of_the_rule_finds_the_same_people_inside(
     with app.app_context():
         forum = db.session.get_one(Forum, scene["forum"].id)
         # The offline bundle: who is inside in each point's scope.
-        bundles = {key: bundle(points[key].id) for key in ("A", "B", "S1", "S2", "X")}
+        now = scene["now"]
+        bundles = {key: bundle(points[key].id, now=now) for key in ("A", "B", "S1", "S2", "X")}
         # The live counts at each door.
-        live = live_counts(forum, [points[key].id for key in DOORS], last=0)
+        live = live_counts(forum, [points[key].id for key in DOORS], now=now, last=0)
         # The reports: the venue's entrances today, and the session.
-        venue = services.entrance_figures(forum, now=datetime.now(UTC))
+        venue = services.entrance_figures(forum, now=now)
         report = attendance.session_report(forum, scene["session"].id)
         attended = {
             name
@@ -198,7 +203,7 @@ def test_every_form_of_the_rule_finds_the_same_people_inside(
                     "token": badge(scene["forum"], scene["people"][name]),
                     "point": points[key].id,
                     "uuid": str(uuid.uuid4()),
-                    "scanned_at": _iso(datetime.now(UTC)),
+                    "scanned_at": _iso(scene["now"]),
                     "device": "probe",
                 },
                 headers={"Authorization": f"Bearer {door_token}"},

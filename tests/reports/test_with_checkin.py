@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from maruf_reg import badge_tokens as tokens
 from maruf_reg.extensions import db
 from maruf_reg.models import Forum, SeatStatus
 from maruf_reg.reports import attendance, services
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, one_forum_day
 
 
 def test_scans_from_the_api_make_the_session_report(
@@ -24,7 +24,8 @@ def test_scans_from_the_api_make_the_session_report(
     make_seat,
     make_api_token,
 ):
-    now = datetime.now(UTC)
+    # The entrance scans, 40 minutes before "now", and the entrances' report are of one day.
+    now = one_forum_day(lookback=timedelta(minutes=41))
     forum = make_forum(
         slug="today",
         starts_on=now.date() - timedelta(days=1),
