@@ -9,8 +9,8 @@ PostgreSQL needs none of this; services take row locks (`with_for_update`) where
 Writers queue on a lock file beside the database (`flock`) before they ask SQLite for its write
 lock. SQLite's own wait sleeps 1, 2, 5, 10 … ms between tries, so two busy app processes would
 idle milliseconds at every clash; the kernel wakes the next writer the moment the lock is free.
-A write holds the lock for a fraction of a millisecond (a scan's: ~0.2 ms), so a writer that finds
-it taken first tries again every 0.1 ms for 2 ms, and only then queues in the kernel: the helper
+A write holds the lock for a fraction of a millisecond (a first scan's: 0.5 ms), so a writer that
+finds it taken first tries again every 0.1 ms for 2 ms, and only then queues in the kernel: the helper
 thread below costs ~60 µs of CPU each time (its start, and the GIL handed to it and back), paid
 at every clash of two busy app processes (`bench/scans.py`, SQLite: 4–5 % of the first scans).
 

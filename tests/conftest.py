@@ -11,6 +11,7 @@ Rules that keep the suite honest and fast:
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import secrets
@@ -226,6 +227,18 @@ def one_forum_day(
     if local - lookback < midnight:
         return (midnight - lookahead - timedelta(seconds=1)).astimezone(UTC)
     return now
+
+
+def lock_is_free(path: str) -> bool:
+    """Whether a writer could take SQLite's write lock right now (without waiting)."""
+    handle = os.open(path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(handle)
+    return True
 
 
 def csrf_from(html: str) -> str:

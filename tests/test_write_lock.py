@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from maruf_reg import database
+from tests.conftest import lock_is_free
 
 #: the tests' own threads, not counted as helper threads
 RealThread = threading.Thread
@@ -60,21 +61,9 @@ def release_after(handle: int, seconds: float) -> threading.Thread:
     return releaser
 
 
-def holds_lock(info: dict[str, Any], lock_path: str) -> bool:
-    """Whether `info`'s lock file holds the lock (another open file cannot have it)."""
-    probe = database._open_lock_file(lock_path)
-    try:
-        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(probe)
-    return False
-
-
 def test_a_free_lock_is_taken_at_once(connection_info, lock_path, helper_threads):
     assert database._wait_for_lock(connection_info, 1.0)
-    assert holds_lock(connection_info, lock_path)
+    assert not lock_is_free(lock_path)
     assert helper_threads == []
 
 
@@ -85,7 +74,7 @@ def test_a_lock_let_go_while_polling_is_taken_without_a_helper_thread(
     releaser = release_after(other_writer, 0.05)
     assert database._wait_for_lock(connection_info, 10.0)
     releaser.join()
-    assert holds_lock(connection_info, lock_path)
+    assert not lock_is_free(lock_path)
     assert helper_threads == []
 
 
@@ -96,7 +85,7 @@ def test_a_longer_write_is_waited_for_in_a_helper_thread(
     releaser = release_after(other_writer, 0.5)
     assert database._wait_for_lock(connection_info, 10.0)
     releaser.join()
-    assert holds_lock(connection_info, lock_path)
+    assert not lock_is_free(lock_path)
     assert helper_threads == ["write-lock-wait"]
 
 
@@ -112,9 +101,9 @@ def test_a_lock_held_past_the_timeout_is_given_up(
     assert connection_info["write_lock"] != first_file
     fcntl.flock(other_writer, fcntl.LOCK_UN)
     deadline = time.monotonic() + 5
-    while holds_lock(connection_info, lock_path) and time.monotonic() < deadline:
+    while not lock_is_free(lock_path) and time.monotonic() < deadline:
         time.sleep(0.01)  # the helper takes the lock, sees it was given up, lets go of it
-    assert not holds_lock(connection_info, lock_path)
+    assert lock_is_free(lock_path)
 
 
 def test_a_timeout_within_the_poll_starts_no_helper_thread(

@@ -118,7 +118,7 @@ def scope_values(point: PointRules, moment: datetime) -> dict[str, Any]:
 _JOINED = _scans.join(_points, _points.c.id == _scans.c.point_id)
 # A move, for the statements built once: `outcome = … OR outcome = …` with its values bound when
 # the statement is built. An IN list of values would be an "expanding" parameter, whose SQL is
-# rendered again at every execution (~40 µs a scan).
+# rendered again at every execution (2 % of a first scan's instructions).
 _IS_MOVE = or_(*(_scans.c.outcome == outcome for outcome in MOVES))
 # One registration's moves in a scope up to a time (the scan path), built once per kind of point.
 _HISTORY = (

@@ -19,6 +19,7 @@ from maruf_reg.extensions import db
 from maruf_reg.models import Registration, Scan
 from maruf_reg.registration import importer
 from tests.checkin.conftest import now_iso
+from tests.conftest import lock_is_free
 
 ROWS = 20_000
 
@@ -28,18 +29,6 @@ def sqlite_lock_file(app: Flask) -> str:
     if url.get_backend_name() != "sqlite":
         pytest.skip("SQLite's one write lock: PostgreSQL writers lock rows, not the database")
     return f"{url.database}.write-lock"
-
-
-def lock_is_free(path: str) -> bool:
-    """Whether a writer could take SQLite's write lock right now (without waiting)."""
-    handle = os.open(path, os.O_RDWR | os.O_CREAT)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(handle)
-    return True
 
 
 def people_csv(rows: int) -> bytes:
