@@ -152,7 +152,8 @@ def floor_app() -> Any:
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Any) -> None:
-            # Writers queue on the lock file (the kernel wakes the next at once), as the app's.
+            # Writers queue on the lock file; the kernel wakes the next at once. (The app's do
+            # too, within a time limit: a short poll first, then a helper thread.)
             fcntl.flock(connection.connection.info["lock"], fcntl.LOCK_EX)
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
