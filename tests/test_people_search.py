@@ -11,7 +11,7 @@ from sqlalchemy import event, insert, select, text
 from maruf_reg.extensions import db
 from maruf_reg.models import Category, Person, Registration, RegistrationStatus
 from maruf_reg.models.people import person_search_key
-from maruf_reg.people_search import SEARCH_LIMIT, candidates, search_people
+from maruf_reg.people_search import SEARCH_LIMIT, candidates, like_pattern, search_people
 
 
 def _people(rows: list[tuple[str, str]]) -> list[int]:
@@ -110,3 +110,45 @@ def test_a_common_name_that_sits_at_the_end_is_read_from_the_index(app, forum, d
         assert "USING gin (search_key gin_trgm_ops)" in definition, definition
         db.session.rollback()
         assert len(candidates(["benali"], limit=50)) == 50
+
+
+def test_like_pattern_binds_what_sqlalchemy_s_autoescape_binds():
+    """`like_pattern` (statements built once, the word bound) and SQLAlchemy's
+    `contains(autoescape=True)` (built at each call) escape alike."""
+    for word in ["benali", "50%", "a_b", "x/y", "//%%__", "öz"]:
+        escaped = Person.search_key.contains(word, autoescape=True).compile(
+            compile_kwargs={"literal_binds": True}
+        )
+        assert str(escaped).endswith(" ESCAPE '/'")
+        inner = str(escaped).split("'%' || '", 1)[1].rsplit("' || '%'", 1)[0]
+        assert like_pattern(word) == f"%{inner}%", word
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("50%_off", {"Percent"}),  # a wildcard of LIKE is a letter in a query
+        ("a_b", {"Underscore"}),
+        ("x/y", {"Slash"}),  # and the escape character too
+        ("ayse 50%", {"Percent"}),
+        ("ayse 50", {"Percent", "Fifty"}),
+        ("ayse", {"Percent", "Fifty", "Underscore", "Slash", "Plain"}),
+        ("0%%", set()),
+        ("_b", {"Underscore"}),
+    ],
+)
+def test_wildcards_and_the_escape_character_are_letters(app, forum, query, found):
+    with app.app_context():
+        people = _people(
+            [
+                ("Ayşe", "Percent 50%_off"),
+                ("Ayşe", "Fifty 50xoff"),
+                ("Ayşe", "Underscore a_b"),
+                ("Ayşe", "Slash x/y"),
+                ("Ayşe", "Plain axb xzy"),
+            ]
+        )
+        _register(forum.id, people)
+        db.session.commit()
+        hits = search_people(forum.id, query)
+        assert {hit.family_name.split()[0] for hit in hits} == found
