@@ -173,7 +173,8 @@ def candidates(words: list[str], *, limit: int, offset: int = 0) -> list[int]:
     if driver is not None:
         params["driver"] = f"%{driver}%"
     params.update(limit=limit, offset=offset)
-    return list(db.session.connection().execute(query, params).scalars())
+    # all(): the driver's fetchall, not a fetchone a row
+    return list(db.session.connection().execute(query, params).scalars().all())
 
 
 # --- registrations of a forum (the desk, the scanner's search) ------------------------------
@@ -268,10 +269,12 @@ def search_people(
     while len(rows) < limit:
         people = candidates(words, limit=batch, offset=offset)
         if people:
-            rows += db.session.connection().execute(
-                of_forum,
-                {"forum": forum_id, "people": _among(dialect, people), "limit": limit - len(rows)},
-            )
+            among = {
+                "forum": forum_id,
+                "people": _among(dialect, people),
+                "limit": limit - len(rows),
+            }
+            rows += db.session.connection().execute(of_forum, among).all()
         if len(people) < batch:
             break
         offset += batch
