@@ -30,6 +30,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    true,
 )
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import BindParameter
@@ -43,6 +44,8 @@ from maruf_reg.text import search_key
 MAX_WORDS = 8
 #: at most this many people in a search's answer
 SEARCH_LIMIT = 25
+#: a trigram index finds words of this many letters or more
+TRIGRAM = 3
 #: the FTS5 table on SQLite (not one of the models: `create_all` must not make it as a table)
 people_search = Table(
     "people_search", MetaData(), Column("rowid", Integer), Column("search_key", Text)
@@ -87,8 +90,34 @@ def _indexed_word(words: list[str]) -> str | None:
     its trigram index only for a LIKE without ESCAPE: hence no % or _ in it)."""
     if db.engine.dialect.name != "sqlite":
         return None
-    indexed = [w for w in words if len(w) >= 3 and not set(w) & {"%", "_"}]
+    indexed = [w for w in words if len(w) >= TRIGRAM and not set(w) & {"%", "_"}]
     return max(indexed, key=len) if indexed else None
+
+
+def _split(words: list[str], driver: str | None) -> tuple[list[str], list[str]]:
+    """The words other than SQLite's FTS5 word: those the trigram index can find, and (PostgreSQL)
+    those too short for it.
+
+    PostgreSQL prepares a statement run five times on a connection (psycopg) and may then plan it
+    once for any values (a generic plan, with the settings of the transaction it is made in): a
+    LIKE in a generic plan may be looked up in the trigram index, which, for a word that yields no
+    trigram, reads the whole index (30 ms at 50,000 people for "ko", against 0.2–8 ms reading the
+    table). A short word's LIKE is therefore written `(… LIKE …) IS true`, which no index answers:
+    a statement whose words are all short reads the table, and a short word beside a long one is
+    checked on the rows the long one finds."""
+    others = [w for w in words if w != driver]
+    if db.engine.dialect.name != "postgresql":
+        return others, []
+    return [w for w in others if len(w) >= TRIGRAM], [w for w in others if len(w) < TRIGRAM]
+
+
+def _has_word(
+    text: ColumnElement[str] | QueryableAttribute[str], pattern: Any, *, short: bool
+) -> ColumnElement[bool]:
+    """`text` matches the LIKE pattern (`like_pattern`); never through an index when `short`
+    (`_split`)."""
+    like = text.like(pattern, escape="/")
+    return like.is_(true()) if short else like
 
 
 def condition(
@@ -101,10 +130,10 @@ def condition(
     if driver is not None:
         found = select(people_search.c.rowid).where(people_search.c.search_key.like(f"%{driver}%"))
         conditions.append(person_id.in_(found))
-    # PostgreSQL answers these from its trigram index (words of three letters or more).
-    conditions += [
-        Person.search_key.like(like_pattern(w), escape="/") for w in words if w != driver
-    ]
+    # PostgreSQL answers the long words from its trigram index.
+    long, short = _split(words, driver)
+    conditions += [_has_word(Person.search_key, like_pattern(w), short=False) for w in long]
+    conditions += [_has_word(Person.search_key, like_pattern(w), short=True) for w in short]
     return conditions
 
 
@@ -127,7 +156,7 @@ def _prefer_the_index(words: list[str]) -> bool:
     reads the table when it is small or its rows short: 2.6 ms at 20,000 people for 300 matches.)
     Returns whether the setting was changed (`_prefer_the_table` puts it back).
     """
-    if db.engine.dialect.name != "postgresql" or not any(len(w) >= 3 for w in words):
+    if db.engine.dialect.name != "postgresql" or not any(len(w) >= TRIGRAM for w in words):
         return False
     # The driver's own call: a statement without parameters or results needs no more.
     db.session.connection().exec_driver_sql("SET LOCAL enable_seqscan = off")
@@ -139,37 +168,36 @@ def _prefer_the_table() -> None:
 
 
 @functools.cache
-def _candidates_statement(words: int, driven: bool) -> Any:
-    """The candidates' statement for a number of words, built once per shape: the words bound as
-    `word0`, `word1` … (`like_pattern`), SQLite's FTS5 word as `driver`, `limit` and `offset`:
-    built at each search, they and their cache keys were a fifth of its CPU."""
+def _candidates_statement(long: int, short: int, driven: bool) -> Any:
+    """The candidates' statement for a number of words (`_split`), built once per shape: the words
+    bound as `word0`, `word1` … and `short0` … (`like_pattern`), SQLite's FTS5 word as `driver`,
+    `limit` and `offset`: built at each search, they and their cache keys were a fifth of its CPU."""
     limit: BindParameter[int] = bindparam("limit")
     offset: BindParameter[int] = bindparam("offset")
+    words: list[BindParameter[str]] = [bindparam(f"word{n}") for n in range(long)]
+    shorts: list[BindParameter[str]] = [bindparam(f"short{n}") for n in range(short)]
     if driven:
         # SQLite's FTS5 table answers a LIKE without ESCAPE from its trigram index; the other
         # words are checked on the person's row.
-        others = [
-            select(Person.search_key)
-            .where(Person.id == people_search.c.rowid)
-            .scalar_subquery()
-            .like(bindparam(f"word{n}"), escape="/")
-            for n in range(words)
-        ]
+        key = select(Person.search_key).where(Person.id == people_search.c.rowid).scalar_subquery()
         query = select(people_search.c.rowid).where(
-            people_search.c.search_key.like(bindparam("driver")), *others
+            people_search.c.search_key.like(bindparam("driver")),
+            *(_has_word(key, word, short=False) for word in words),
         )
         return query.limit(limit).offset(offset)
-    likes = [Person.search_key.like(bindparam(f"word{n}"), escape="/") for n in range(words)]
-    return select(Person.id).where(*likes).limit(limit).offset(offset)
+    has = [_has_word(Person.search_key, word, short=False) for word in words]
+    has += [_has_word(Person.search_key, word, short=True) for word in shorts]
+    return select(Person.id).where(*has).limit(limit).offset(offset)
 
 
 def candidates(words: list[str], *, limit: int, offset: int = 0) -> list[int]:
     """Up to `limit` ids of people who have every word, in index order, from `offset` on: for
     searches that need only the first few matches (they stop reading the index early)."""
     driver = _indexed_word(words)
-    others = [w for w in words if w != driver] if driver is not None else words
-    query = _candidates_statement(len(others), driver is not None)
-    params: dict[str, Any] = {f"word{n}": like_pattern(w) for n, w in enumerate(others)}
+    long, short = _split(words, driver)
+    query = _candidates_statement(len(long), len(short), driver is not None)
+    params: dict[str, Any] = {f"word{n}": like_pattern(w) for n, w in enumerate(long)}
+    params.update({f"short{n}": like_pattern(w) for n, w in enumerate(short)})
     if driver is not None:
         params["driver"] = f"%{driver}%"
     params.update(limit=limit, offset=offset)
