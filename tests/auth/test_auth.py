@@ -208,6 +208,30 @@ def test_bearer_token_is_a_login_for_its_role(app, client, make_api_token):
     assert wrong.is_json
 
 
+def test_a_bearer_token_beside_a_staff_log_in_is_who_flask_login_says(
+    app, client, login, make_api_token
+):
+    """A token request without cookies is its token's principal, made before the view (Flask-Login's
+    request loader is not asked); with a staff session it is the staff user, as Flask-Login
+    (session first) makes it."""
+    admin = make_api_token(Role.ADMIN)
+    headers = {"Authorization": f"Bearer {admin}"}
+    asked: list[object] = []
+    loader = app.login_manager._request_callback
+    app.login_manager._request_callback = lambda request: asked.append(request) or loader(request)
+    try:
+        assert client.get("/admin/tokens", headers=headers).status_code == 200
+        assert asked == []
+        login(Role.DOOR)
+        # The session's door user, not the admin token: the admin page is refused.
+        assert client.get("/admin/tokens", headers=headers).status_code == 403
+        # and a write through the API needs the session's CSRF header, as for the session alone
+        refused = client.post("/api/v1/scans", json={}, headers=headers)
+        assert refused.status_code == 400 and "CSRF" in refused.get_json()["error"]
+    finally:
+        app.login_manager._request_callback = loader
+
+
 def test_cli_create_user_and_token(app, runner):
     result = runner.invoke(args=["create-user", "organiser@example.org", "--role", "admin"])
     assert result.exit_code == 0, result.output
