@@ -293,7 +293,7 @@ def process_scan(
     # in the decision's transaction (one transaction and one connection a scan, not two).
     sqlite = db.engine.dialect.name == "sqlite"
     inside: int | None = None
-    if sqlite:
+    if sqlite and _counts_inside(point, direction):
         with reading():
             inside = _people_inside(point, direction, until)
     # The decision runs in a transaction that holds the write lock (SQLite) or the registration's
@@ -366,12 +366,17 @@ def process_scan(
     return ScanResult(verdict.outcome, body)
 
 
+def _counts_inside(point: PointRules, direction: Direction) -> bool:
+    """The scan needs to know how many are in the room: an admission at a door with a capacity."""
+    return point.room is not None and direction == Direction.IN and point.active
+
+
 def _people_inside(point: PointRules, direction: Direction, until: datetime | None) -> int | None:
     """How many are in the room of a door with a capacity rule when it is full (None when it is
     not, and elsewhere): one indexed count (two when the room may be full). On SQLite it is read
     before the decision's lock; two doors admitting at the same instant may so let one person
     more in than the capacity (on PostgreSQL, whose lock is per registration, that is so too)."""
-    if point.room is None or direction == Direction.OUT or not point.active:
+    if point.room is None or not _counts_inside(point, direction):
         return None
     return presence.inside_if_at_least(point.session_points, point.room.capacity, until=until)
 
