@@ -154,6 +154,25 @@ def test_cookies_are_secure_when_the_site_is_https(make_app, make_staff):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
+def test_the_session_cookie_s_signer_follows_the_secret_keys(app, client, login):
+    """The signer is made once for the app's keys (web.SessionCookies) and again when they
+    change: a new key alone refuses the old cookie, the old key as a fallback accepts it."""
+    login("desk")
+    assert client.get("/staff").status_code == 200
+    old = app.config["SECRET_KEY"]
+    try:
+        app.config["SECRET_KEY"] = "another secret key for this test only"
+        assert client.get("/staff").status_code == 302  # logged out: the cookie is not ours
+        login("desk")  # a cookie signed with the new key
+        assert client.get("/staff").status_code == 200
+        app.config["SECRET_KEY"] = "a third key"
+        app.config["SECRET_KEY_FALLBACKS"] = ["another secret key for this test only"]
+        assert client.get("/staff").status_code == 200
+    finally:
+        app.config["SECRET_KEY"] = old
+        app.config["SECRET_KEY_FALLBACKS"] = []
+
+
 def test_login_is_rate_limited(make_app):
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="3 per minute")
     client = app.test_client()
