@@ -4,6 +4,8 @@ several editions (the search reads candidates a batch at a time until the forum 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -48,6 +50,21 @@ def _register(forum_id: int, people: list[int]) -> None:
     )
 
 
+@contextmanager
+def _statements_sent() -> Iterator[list[tuple[str, Any]]]:
+    """The statements (and their parameters) sent to the database inside the block."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
 def test_matches_in_another_edition_are_passed_over_a_batch_at_a_time(app, forum, make_forum):
     earlier = make_forum(slug="earlier")
     with app.app_context():
@@ -76,19 +93,11 @@ def test_a_common_name_that_sits_at_the_end_is_read_from_the_index(app, forum, d
         db.session.commit()
         db.session.execute(text("ANALYZE people"))
         db.session.commit()
-        sent: list[str] = []
-
-        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            sent.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with _statements_sent() as sent:
             hits = search_people(forum.id, "benali")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         assert len(hits) == SEARCH_LIMIT
-        assert sent[0] == "SET LOCAL enable_seqscan = off" and "LIKE" in sent[1]
-        assert sent[-1] == "SET LOCAL enable_seqscan TO DEFAULT"
+        assert sent[0][0] == "SET LOCAL enable_seqscan = off" and "LIKE" in sent[1][0]
+        assert sent[-1][0] == "SET LOCAL enable_seqscan TO DEFAULT"
         assert db.session.scalar(text("SHOW enable_seqscan")) == "on"
         # The plan the search gets:
         db.session.execute(text("SET LOCAL enable_seqscan = off"))
@@ -194,21 +203,13 @@ def test_a_short_word_is_never_looked_up_in_the_trigram_index(app, forum, databa
         db.session.commit()
         db.session.execute(text("ANALYZE people"))
         db.session.commit()
-        sent: list[tuple[str, Any]] = []
-
-        def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
-            sent.append((statement, parameters))
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with _statements_sent() as sent:
             assert len(search_people(forum.id, "ko")) == SEARCH_LIMIT
             short = sent[0]  # the candidates, then their registrations
             sent.clear()
             assert len(search_people(forum.id, "kocabas")) == SEARCH_LIMIT
             long = sent[1]  # after SET LOCAL enable_seqscan = off
             assert len(search_people(forum.id, "kocabas ko")) == SEARCH_LIMIT
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         assert short[0] != long[0]
         db.session.connection().exec_driver_sql("SET LOCAL enable_seqscan = off")
         assert "ix_people_search_key" not in _generic_plan(*short)
