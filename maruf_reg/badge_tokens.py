@@ -13,8 +13,8 @@ The signature covers ``b"MARUF-BADGE"`` followed by the first 8 bytes.
 from __future__ import annotations
 
 import base64
-import binascii
 import functools
+import re
 import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -37,11 +37,11 @@ DOMAIN = b"MARUF-BADGE"
 _HEADER = struct.Struct(">BIHB")
 TOKEN_BYTES = _HEADER.size + 64
 TOKEN_LENGTH = -(-TOKEN_BYTES * 8 // 5)  # 116
+_SPARE_BITS = TOKEN_LENGTH * 5 - TOKEN_BYTES * 8
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 #: The last character carries the last bit and four spare ones, which a canonical token leaves at
 #: zero: "A" or "Q" (the scanner's JavaScript checks the same: static/js/checkin/token.js).
-_CANONICAL_LAST = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[:: 1 << (TOKEN_LENGTH * 5 - TOKEN_BYTES * 8)]
-)
+_CANONICAL_LAST = frozenset(_ALPHABET[:: 1 << _SPARE_BITS])
 CATEGORY_CODES: dict[Category, int] = {
     Category.PARTICIPANT: 1,
     Category.SPEAKER: 2,
@@ -51,6 +51,9 @@ CATEGORY_CODES: dict[Category, int] = {
     Category.STAFF: 6,
 }
 CATEGORIES_BY_CODE = {code: category for category, code in CATEGORY_CODES.items()}
+_BASE32 = re.compile(f"[A-Z2-7]{{{TOKEN_LENGTH}}}")
+#: base32's letters as the digits of Python's int(…, 32): a token read as one number, in C
+_AS_DIGITS = str.maketrans(_ALPHABET, "0123456789abcdefghijklmnopqrstuv")
 # What keyboards and scanners may turn our letters into: Turkish dotted/dotless I, lower case.
 _SCANNER_FIXES = str.maketrans({"ı": "I", "İ": "I", "i": "I"})
 
@@ -140,13 +143,13 @@ def verify(text: str, *, public_key: bytes) -> BadgeClaims:
     token = normalise(text)
     if len(token) != TOKEN_LENGTH:
         raise BadTokenError("wrong length")
-    try:
-        data = base64.b32decode(token + "=" * (-len(token) % 8))
-    except (binascii.Error, ValueError) as error:
-        raise BadTokenError("not base32") from error
+    if not _BASE32.fullmatch(token):
+        raise BadTokenError("not base32")
     # Only the canonical spelling counts (no spare bit set in the last character).
-    if len(data) != TOKEN_BYTES or token[-1] not in _CANONICAL_LAST:
+    if token[-1] not in _CANONICAL_LAST:
         raise BadTokenError("not a canonical token")
+    # base32 decoded as one base-32 number (base64.b32decode, written in Python, took 2 % of a scan)
+    data = (int(token.translate(_AS_DIGITS), 32) >> _SPARE_BITS).to_bytes(TOKEN_BYTES, "big")
     header, signature = data[: _HEADER.size], data[_HEADER.size :]
     version, registration_id, serial, code = _HEADER.unpack(header)
     if version != VERSION:

@@ -85,3 +85,42 @@ def test_garbage_is_refused(two_forums, text):
     forum, _other = two_forums
     with pytest.raises(tokens.BadTokenError):
         tokens.verify(text, public_key=forum.public_key)
+
+
+def test_a_token_decodes_to_what_base64_reads(two_forums):
+    """verify() reads base32 as one number (int(…, 32)): the same bytes as base64.b32decode for
+    every registration id, serial and category, the largest included."""
+    import base64
+
+    forum, _other = two_forums
+    for registration_id, serial, category in [
+        (1, 1, Category.PARTICIPANT),
+        (2**32 - 1, 2**16 - 1, Category.STAFF),
+        (4_000_000, 300, Category.VIP),
+    ]:
+        token = tokens.issue(
+            forum,
+            registration_id=registration_id,
+            serial=serial,
+            category=category,
+            secret_key=TEST_SECRET,
+        )
+        header = base64.b32decode(token + "=" * (-len(token) % 8))[:8]
+        assert header[1:5] == registration_id.to_bytes(4, "big")
+        claims = tokens.verify(token, public_key=forum.public_key)
+        assert claims == tokens.BadgeClaims(registration_id, serial, category)
+
+
+@pytest.mark.parametrize("intruder", ["_", "+", "-", "0", "1", "8", "9", "=", "\u0661", "\uff21"])
+def test_characters_int_would_read_are_refused(two_forums, intruder):
+    """What Python's int() accepts beside base-32 digits (an underscore between digits, a sign,
+    other scripts' digits, full-width letters) and base32's own excluded 0, 1, 8, 9 never make a
+    token: refused as not base32, whatever their place."""
+    forum, _other = two_forums
+    token = tokens.issue(
+        forum, registration_id=9, serial=1, category=Category.PARTICIPANT, secret_key=TEST_SECRET
+    )
+    for position in (0, 1, 57):
+        altered = token[:position] + intruder + token[position + 1 :]
+        with pytest.raises(tokens.BadTokenError, match="not base32"):
+            tokens.verify(altered, public_key=forum.public_key)
