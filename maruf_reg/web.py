@@ -122,7 +122,7 @@ def unavailable(error: Exception) -> Any:
     return response
 
 
-#: what every answer carries unless its view set its own
+#: what every page carries unless its view set its own
 SECURITY_HEADERS = (
     ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
     ("X-Frame-Options", "DENY"),
@@ -130,6 +130,14 @@ SECURITY_HEADERS = (
     # Personal links carry a secret in the path: never send it to another site.
     ("Referrer-Policy", "same-origin"),
     ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()"),
+)
+#: the JSON API's answers (OWASP's headers for a REST service): data, not a document, so nothing
+#: may load in one or frame it; like staff pages, no browser or cache keeps one (`no-store`)
+API_PATH = "/api/"
+API_HEADERS = (
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
 )
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 #: the languages and the staff's log-in change a page: caches keep one copy for each
@@ -142,13 +150,17 @@ def set_security_headers(response: Response) -> Response:
     # list (and `vary.add` parses and writes the header again), a cost on every door scan.
     present = {name.lower() for name, _value in headers.items()}
     secure = request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]
-    for name, value in (*SECURITY_HEADERS, HSTS) if secure else SECURITY_HEADERS:
+    api = request.path.startswith(API_PATH)
+    added = API_HEADERS if api else SECURITY_HEADERS
+    for name, value in (*added, HSTS) if secure else added:
         if name.lower() not in present:
             headers.add(name, value)
     # Staff pages and personal pages hold personal data: no browser (a shared door tablet) or
     # cache in between keeps a copy. A view's own "private, no-store" stays as it is.
-    if "no-store" not in headers.get("Cache-Control", "") and _private_page():
+    if "no-store" not in headers.get("Cache-Control", "") and (api or _private_page()):
         headers["Cache-Control"] = "no-store"
+    if api:
+        return response  # stored by no cache: no copy to keep per language or log-in
     if "vary" in present:
         response.vary.update(VARY)
     else:

@@ -367,3 +367,31 @@ def test_offline_scan_is_judged_as_it_happened_and_forced_double_admission_is_fl
         ("B", Outcome.ADMITTED, False, True),
         ("C", Outcome.ADMITTED, True, True),
     ]
+
+
+def test_an_answer_carries_the_apis_security_headers(
+    client, scan, door_token, forum, entrance, ayse, badge
+):
+    """A JSON answer is no document: a CSP under which nothing loads or frames it, nosniff, and
+    no-store (it names a person); not the pages' policy, nor their Vary (no cache keeps it)."""
+    from maruf_reg.web import API_HEADERS, HSTS, SECURITY_HEADERS
+
+    answer = scan(badge(forum, ayse), entrance)
+    assert answer.get_json()["outcome"] == "admitted"
+    headers = answer.headers
+    for name, value in API_HEADERS:
+        assert headers.getlist(name) == [value], name
+    assert headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    page_only = {name for name, _value in SECURITY_HEADERS} - {name for name, _ in API_HEADERS}
+    assert page_only and not page_only & set(headers.keys())
+    assert "Accept-Language" not in headers.get("Vary", "") and HSTS[0] not in headers
+    secure = client.get(
+        "/api/v1/points",
+        base_url="https://localhost",
+        headers={"Authorization": f"Bearer {door_token}"},
+    )
+    assert secure.status_code == 200
+    assert secure.headers.getlist(HSTS[0]) == [HSTS[1]]
+    assert secure.headers["Cache-Control"] == "no-store"
