@@ -118,6 +118,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def remember_language(response: Response) -> Response:
+        if not request.query_string:
+            return response  # no ?lang= (a door scan): its query is not parsed at all
         lang = request.args.get("lang")
         if lang and lang in app.config["LANGUAGES"] and request.cookies.get(LANG_COOKIE) != lang:
             response.set_cookie(
