@@ -78,6 +78,9 @@ def gunicorn_server(
         args += ["-c", str(config), "--access-logfile", "/dev/null"]
     args += ["-w", str(workers), "-b", f"127.0.0.1:{port}"]
     args += ["--log-level", "warning", "--timeout", "300"]
+    # gunicornc's control socket is one path per user ($HOME/.gunicorn): servers side by side
+    # would fight over it, and no bench uses it
+    args += ["--no-control-socket"]
     if chdir:
         args += ["--chdir", str(chdir)]
     process = subprocess.Popen([*args, app_spec], env=env, cwd=ROOT)

@@ -9,12 +9,14 @@ dropped at the end), serves the app with gunicorn (2 workers), and drives it wit
 concurrent clients (threads, one keep-alive connection each): first scans (each badge once) at an
 entrance, first scans at a session's door that counts exits (the session's window and its room's
 capacity are judged on every scan), repeat scans (the same badges again: already in) and name
-searches; at the end it counts the stored scans against those sent (scans lost: 0). In the same
-run it serves, the same way, a bare Flask route doing one indexed INSERT as the ceiling, and a bare
+searches; at the end it counts the stored scans against those sent (scans lost: 0). Beside it
+runs, served the same way, a bare Flask route doing one indexed INSERT as the ceiling, and a bare
 first scan that keeps every guarantee and nothing else as the floor (`floor_app`: the badge's
 signature, the lock, the person's moves, the stored answer; other badges than the app's): what a
-scan costs on this stack before any of MARUF-Reg's own code. Prints req/s and p50/p95/p99 per
-case, first scans against both. Goals (issue 16), at 8 clients: first scans ≥ 70 % of the
+scan costs on this stack before any of MARUF-Reg's own code. First scans are measured in six
+slices taking turns with the ceiling's and the floor's (`interleaved`), so that a machine whose
+speed drifts during the run weighs on all three alike. Prints req/s and p50/p95/p99 per case,
+first scans against both. Goals (issue 16), at 8 clients: first scans ≥ 70 % of the
 ceiling with p99 ≤ 20 ms; name search p99 ≤ 25 ms. `--profile DIR` samples the workers with
 py-spy during the 8-client cases and prints where their time goes (the figures of such a run are
 not comparable).
@@ -283,7 +285,7 @@ def drive(
     requests: list[tuple[str, str, bytes | None, dict[str, str]]],
     check: Callable[[int, bytes], bool],
     server: int | None = None,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Send the requests from `clients` threads (keep-alive); latency of each, in ms. With the
     server's pid, also the CPU each request cost the server, PostgreSQL and these clients."""
     latencies: list[float] = []
@@ -349,10 +351,65 @@ def drive(
         "p99": pct(0.99),
         "errors": errors,
         **spent,
+        "elapsed": elapsed,
+        "latencies": latencies,
     }
 
 
-def report(label: str, clients: int, result: dict[str, float], goal: str = "") -> None:
+#: each interleaved case is sent in this many slices, one case's slice after the other's
+SLICES = 6
+
+
+def interleaved(
+    clients: int,
+    cases: list[
+        tuple[
+            int,
+            list[tuple[str, str, bytes | None, dict[str, str]]],
+            Callable[[int, bytes], bool],
+            int,
+        ]
+    ],
+) -> list[dict[str, Any]]:
+    """Drive several servers (port, requests, check, server pid) in turn, a slice of each case's
+    requests at a time, and sum each case's slices: a machine that speeds up or slows down during
+    the run (seen here: the ceiling 1,715–2,008 req/s from one run to the next, the same code's
+    CPU a scan 1.0–1.7 ms) weighs on every case alike, so their ratios hold."""
+    parts: list[list[dict[str, Any]]] = [[] for _ in cases]
+    for n in range(SLICES):
+        for part, (port, requests, check, server) in zip(parts, cases, strict=True):
+            size = -(-len(requests) // SLICES)
+            part.append(drive(port, clients, requests[n * size : (n + 1) * size], check, server))
+    return [merged(part) for part in parts]
+
+
+def merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One case's slices as one: requests over the time spent sending them, percentiles of all
+    the latencies, CPU a request weighed by each slice's requests."""
+    latencies = sorted(value for part in parts for value in part["latencies"])
+    n = len(latencies)
+    elapsed = sum(part["elapsed"] for part in parts)
+
+    def pct(p: float) -> float:
+        return float(latencies[min(n - 1, int(n * p))])
+
+    result: dict[str, Any] = {
+        "n": n,
+        "rps": n / elapsed,
+        "p50": pct(0.50),
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+        "errors": sum(part["errors"] for part in parts),
+        "elapsed": elapsed,
+        "latencies": latencies,
+    }
+    for key in ("server_ms", "pg_ms", "client_ms"):
+        if all(key in part for part in parts):
+            result[key] = sum(part[key] * part["n"] for part in parts) / max(n, 1)
+    return result
+
+
+def report(label: str, clients: int, result: dict[str, Any], goal: str = "") -> None:
     print(
         f"{label:<22} {clients:>3} clients  {result['n']:>6.0f} req  {result['rps']:>8.1f} req/s  "
         f"p50 {result['p50']:>6.1f} ms  p95 {result['p95']:>6.1f} ms  p99 {result['p99']:>6.1f} ms"
@@ -481,7 +538,7 @@ def stored_scans(database_url: str) -> int:
     return count
 
 
-def first_goal(first: dict[str, float], ceiling: dict[str, float], clients: int) -> str:
+def first_goal(first: dict[str, Any], ceiling: dict[str, Any], clients: int) -> str:
     share = first["rps"] / ceiling["rps"] * 100
     if clients != 8:
         return f"[{share:.0f}% of ceiling]"
@@ -527,52 +584,31 @@ def main() -> None:
         # The floor's badges are others: a badge it admitted would be already in for the app.
         floor_badges: list[str] = seed["badges"][WARM_UP + 2 * per_case :]
         ok_scan = lambda status, body: status == 200  # noqa: E731
-        results: dict[tuple[str, int], dict[str, float]] = {}
-        with gunicorn_server("scans:ceiling_app()", env, chdir=ROOT / "bench") as (
-            port,
-            ceiling_server,
-        ):
-            warm_pings = [
+        admitted = lambda s, b: s == 200 and b'"outcome":"admitted"' in b  # noqa: E731
+
+        def pings(n: int) -> list[tuple[str, str, bytes | None, dict[str, str]]]:
+            return [
                 ("POST", "/ping", json.dumps({"uuid": str(uuid.uuid4())}).encode(),
                  {"Content-Type": "application/json"})
-                for _ in range(WARM_UP)
+                for _ in range(n)
             ]  # fmt: skip
-            drive(port, 8, warm_pings, ok_scan)
-            for clients in (8, 32):
-                pings = [
-                    ("POST", "/ping", json.dumps({"uuid": str(uuid.uuid4())}).encode(),
-                     {"Content-Type": "application/json"})
-                    for _ in range(per_case)
-                ]  # fmt: skip
-                results[("ceiling", clients)] = drive(
-                    port, clients, pings, ok_scan, server=ceiling_server.pid
-                )
-                report("ceiling (1 INSERT)", clients, results[("ceiling", clients)])
+
         floor_env = {**env, "FLOOR_TOKEN": seed["door"], "FLOOR_POINT": str(seed["point"])}
-        with gunicorn_server("scans:floor_app()", floor_env, chdir=ROOT / "bench") as (
-            port,
-            floor_server,
-        ):
-            drive(port, 8, scan_requests(floor_badges[:WARM_UP], seed["point"], seed["door"],
-                                         "/scan"), ok_scan)  # fmt: skip
-            sent = WARM_UP
-            for clients, chunk in (
-                (8, floor_badges[WARM_UP : WARM_UP + per_case]),
-                (32, floor_badges[WARM_UP + per_case :]),
-            ):
-                results[("floor", clients)] = drive(
-                    port,
-                    clients,
-                    scan_requests(chunk, seed["point"], seed["door"], "/scan"),
-                    lambda s, b: s == 200 and b'"outcome":"admitted"' in b,
-                    server=floor_server.pid,
-                )
-                sent += len(chunk)
-                share = results[("floor", clients)]["rps"] / results[("ceiling", clients)]["rps"]
-                report("floor (a bare scan)", clients, results[("floor", clients)],
-                       f"[{share:.0%} of ceiling]")  # fmt: skip
-        with gunicorn_server("maruf_reg:create_app()", env) as (port, server):
-            # Warm both workers (imports, caches, SQLite's page cache) with badges not measured.
+        # The three servers run side by side, each idle while another is driven; each case is
+        # measured in slices taking turns with the ceiling's and the floor's (`interleaved`).
+        servers = contextlib.ExitStack()
+        with servers:
+            ceiling_port, ceiling_server = servers.enter_context(
+                gunicorn_server("scans:ceiling_app()", env, chdir=ROOT / "bench")
+            )
+            floor_port, floor_server = servers.enter_context(
+                gunicorn_server("scans:floor_app()", floor_env, chdir=ROOT / "bench")
+            )
+            port, server = servers.enter_context(gunicorn_server("maruf_reg:create_app()", env))
+            # Warm every worker (imports, caches, SQLite's page cache) with requests not measured.
+            drive(ceiling_port, 8, pings(WARM_UP), ok_scan)
+            drive(floor_port, 8, scan_requests(floor_badges[:WARM_UP], seed["point"],
+                                               seed["door"], "/scan"), ok_scan)  # fmt: skip
             drive(port, 8, scan_requests(warm_up, seed["point"], seed["door"]), ok_scan)
             warm_searches = [
                 ("GET", f"/api/v1/people?q={quote(name)}", None,
@@ -581,31 +617,51 @@ def main() -> None:
             ]  # fmt: skip
             drive(port, 8, warm_searches, lambda s, b: s == 200)
             report_memory("The app server after warm-up (scans and searches):", server.pid)
-            sent += WARM_UP
-            admitted = lambda s, b: s == 200 and b'"outcome":"admitted"' in b  # noqa: E731
-            for clients, chunk in ((8, badges[:per_case]), (32, badges[per_case:])):
+            sent = 2 * WARM_UP
+            floor_chunks = (
+                floor_badges[WARM_UP : WARM_UP + per_case],
+                floor_badges[WARM_UP + per_case :],
+            )
+            for clients, chunk, floor_chunk in (
+                (8, badges[:per_case], floor_chunks[0]),
+                (32, badges[per_case:], floor_chunks[1]),
+            ):
                 with profiled(server.pid, options.profile if clients == 8 else None, "first"):
-                    first = drive(
-                        port,
+                    ceiling, floor, first = interleaved(
                         clients,
-                        scan_requests(chunk, seed["point"], seed["door"]),
-                        admitted,
-                        server=server.pid,
-                    )
-                sent += len(chunk)
-                goal = first_goal(first, results[("ceiling", clients)], clients)
-                floor = results[("floor", clients)]["rps"]
+                        [
+                            (ceiling_port, pings(per_case), ok_scan, ceiling_server.pid),
+                            (floor_port, scan_requests(floor_chunk, seed["point"], seed["door"],
+                                                       "/scan"), admitted, floor_server.pid),
+                            (port, scan_requests(chunk, seed["point"], seed["door"]), admitted,
+                             server.pid),
+                        ],
+                    )  # fmt: skip
+                sent += len(chunk) + len(floor_chunk)
+                report("ceiling (1 INSERT)", clients, ceiling)
+                share = floor["rps"] / ceiling["rps"]
+                report("floor (a bare scan)", clients, floor, f"[{share:.0%} of ceiling]")
+                goal = first_goal(first, ceiling, clients)
                 report(
-                    "first scans", clients, first, f"{goal} [{first['rps'] / floor:.0%} of floor]"
+                    "first scans",
+                    clients,
+                    first,
+                    f"{goal} [{first['rps'] / floor['rps']:.0%} of floor]",
                 )
             # The same people at the session's door: first there (its scope is the session).
             for clients, chunk in ((8, badges[:per_case]),):
                 requests = scan_requests(chunk, seed["session_point"], seed["door"])
                 with profiled(server.pid, options.profile, "session-door"):
-                    first = drive(port, clients, requests, admitted, server=server.pid)
+                    ceiling, first = interleaved(
+                        clients,
+                        [
+                            (ceiling_port, pings(per_case), ok_scan, ceiling_server.pid),
+                            (port, requests, admitted, server.pid),
+                        ],
+                    )
                 sent += len(chunk)
-                goal = first_goal(first, results[("ceiling", clients)], clients)
-                report("first, session door", clients, first, goal)
+                report("ceiling (1 INSERT)", clients, ceiling)
+                report("first, session door", clients, first, first_goal(first, ceiling, clients))
             for clients, chunk in ((8, badges[:per_case]), (32, badges[per_case:])):
                 sent += len(chunk)
                 repeat = drive(
