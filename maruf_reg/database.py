@@ -71,6 +71,8 @@ def end_reading() -> None:
     """End the session's transaction if it has only read: SQLite's write lock (taken by the first
     query of a POST) is let go before slow work that needs no database. A transaction that has
     written (or holds changes not yet written) is left alone."""
+    if not db.session.registry.has():
+        return  # no session made in this request yet: no transaction to end
     session = db.session()
     if not session.in_transaction() or session.info.get(_WROTE):
         return

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, or_, select
 
 from maruf_reg.checkin.points import PointRules
 from maruf_reg.extensions import db
@@ -152,12 +152,22 @@ _EVERYONE = (
 _EVERYONE_BY_KIND = {kind: _EVERYONE.where(*_scope(kind)) for kind in PointKind}
 
 
+def _on(connection: Connection | None) -> Connection:
+    """The connection given (a scan's decision has its own), else the ORM session's."""
+    return connection if connection is not None else db.session.connection()
+
+
 def admission_that_counts(
-    point: PointRules, registration_id: int, scanned_at: datetime, *, as_of: datetime | None
+    point: PointRules,
+    registration_id: int,
+    scanned_at: datetime,
+    *,
+    as_of: datetime | None,
+    connection: Connection | None = None,
 ) -> Any | None:
     """The admission that makes the person inside in the point's scope (a row with `scanned_at`,
     `point_id`, `point_name`, `device`), or None. `as_of`: only scans up to then (late sync)."""
-    rows = db.session.connection().execute(
+    rows = _on(connection).execute(
         _HISTORY_BY_KIND[point.kind],
         {
             "registration_id": registration_id,
@@ -236,13 +246,19 @@ def inside_by_point(point_ids: Sequence[int], start: datetime, end: datetime) ->
     return {int(point_id): int(count) for point_id, count in rows}
 
 
-def inside_count(point_ids: Sequence[int], *, until: datetime | None = None) -> int:
+def inside_count(
+    point_ids: Sequence[int],
+    *,
+    until: datetime | None = None,
+    connection: Connection | None = None,
+) -> int:
     """People inside by the scans of all the points together (a session's room: the scan path's
     full-room rule), counting scans before `until` (late sync: as the scan happened)."""
     if not point_ids:
         return 0
     last = last_moves(point_ids, _FAR_PAST, until or _FAR_FUTURE, per_point=False)
-    return int(db.session.execute(select(func.count()).where(is_inside(last))).scalar_one())
+    counted = _on(connection).execute(select(func.count()).where(is_inside(last)))
+    return int(counted.scalar_one())
 
 
 # Admissions at some points before a time (the full-room rule's first look), built once.
@@ -258,7 +274,11 @@ _ADMISSIONS = (
 
 
 def inside_if_at_least(
-    point_ids: Sequence[int], least: int, *, until: datetime | None = None
+    point_ids: Sequence[int],
+    least: int,
+    *,
+    until: datetime | None = None,
+    connection: Connection | None = None,
 ) -> int | None:
     """`inside_count` when it is at least `least`, else None. Nobody is inside without an
     admission, so while the admissions are fewer than `least` one cheap count of the index says
@@ -266,13 +286,13 @@ def inside_if_at_least(
     if not point_ids:
         return None
     admissions = (
-        db.session.connection()
+        _on(connection)
         .execute(_ADMISSIONS, {"point_ids": list(point_ids), "until": until or _FAR_FUTURE})
         .scalar_one()
     )
     if admissions < least:
         return None
-    inside = inside_count(point_ids, until=until)
+    inside = inside_count(point_ids, until=until, connection=connection)
     return inside if inside >= least else None
 
 

@@ -225,3 +225,65 @@ def test_a_forced_admission_is_audited(app, scan, forum, door, ali, badge):
     with app.app_context():
         entries = db.session.scalars(select(AuditLog).where(AuditLog.action == "scan.forced"))
         assert [e.details["reason"] for e in entries] == ["already_in"]
+
+
+# --- the decision's transaction ------------------------------------------------------------------
+
+
+def test_a_door_scan_is_decided_on_a_connection_of_its_own(app, scan, forum, door, ali, badge):
+    """A scan by token needs no ORM session: its statements run on a pooled connection, and the
+    session never begins a transaction (the token and the point's rules come from the caches)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    token = badge(forum, ali)
+    scan(token, door)  # the caches filled
+    begun: list[object] = []
+    listener = lambda session, transaction, connection: begun.append(session)  # noqa: E731
+    event.listen(Session, "after_begin", listener)
+    try:
+        answer = scan(token, door).get_json()
+    finally:
+        event.remove(Session, "after_begin", listener)
+    assert answer["outcome"] == "already_in"
+    assert begun == []
+
+
+def test_a_scan_inside_a_transaction_with_writes_is_decided_in_it(
+    app, ctx, forum, door, make_person
+):
+    """A caller whose transaction has written (a registration flushed, not committed) has the
+    scan decided in that transaction: the scan sees the registration, and both are committed
+    together. (On its own connection the scan would not see it, or on SQLite wait for the
+    caller's own write.)"""
+    from maruf_reg import badge_tokens
+    from maruf_reg.checkin.scans import process_scan
+    from maruf_reg.models import Category, Forum, Registration, RegistrationStatus
+    from tests.conftest import TEST_SECRET
+
+    person = make_person(given_name="Zeynep", family_name="Kaya")
+    now = datetime.now(UTC)
+    registration = Registration(
+        forum_id=forum.id,
+        person_id=person.id,
+        category=Category.PARTICIPANT,
+        status=RegistrationStatus.CONFIRMED,
+        manage_token=uuid.uuid4().hex,
+        consent_data_at=now,
+        confirmed_at=now,
+    )
+    db.session.add(registration)
+    db.session.flush()
+    token = badge_tokens.issue(
+        db.session.get_one(Forum, forum.id),
+        registration_id=registration.id,
+        serial=registration.badge_serial,
+        category=Category.PARTICIPANT,
+        secret_key=TEST_SECRET,
+    )
+    result = process_scan(token, point_id=door.id, uuid=str(uuid.uuid4()), scanned_at=now)
+    assert result.outcome == Outcome.ADMITTED
+    assert not db.session().in_transaction()
+    with db.engine.connect() as other:  # committed: another connection sees both
+        assert other.scalar(select(Registration.id).where(Registration.id == registration.id))
+        assert other.scalar(select(Scan.outcome).where(Scan.registration_id == registration.id))
