@@ -168,7 +168,8 @@ def _session_holds_writes() -> bool:
 
 @contextlib.contextmanager
 def _decision(*, forced: bool) -> Iterator[_Decision]:
-    """A forced scan writes its audit entry through the session (`audit.record`), and a caller's
+    """A scan's transaction (the decision's; on SQLite also the room's count read before it).
+    A forced scan writes its audit entry through the session (`audit.record`), and a caller's
     writes not yet committed must be seen and committed with the scan (on SQLite a second
     connection would wait for the caller's own write lock): those are decided in the session's
     transaction. Every other scan on a connection of its own, given back to the pool at the end
@@ -348,8 +349,8 @@ def process_scan(
     sqlite = db.engine.dialect.name == "sqlite"
     inside: int | None = None
     if sqlite and _counts_inside(point, direction):
-        with reading():
-            inside = _people_inside(point, direction, until)
+        with reading(), _decision(forced=False) as counting:
+            inside = _people_inside(point, direction, until, counting.connection)
     # The decision runs in a transaction that holds the write lock (SQLite) or the registration's
     # row lock (PostgreSQL) until the scan is stored.
     with write_intent(), _decision(forced=forced) as decision:

@@ -230,22 +230,31 @@ def test_a_forced_admission_is_audited(app, scan, forum, door, ali, badge):
 # --- the decision's transaction ------------------------------------------------------------------
 
 
-def test_a_door_scan_is_decided_on_a_connection_of_its_own(app, scan, forum, door, ali, badge):
+def test_a_door_scan_is_decided_on_a_connection_of_its_own(
+    app, scan, forum, door, ali, badge, make_point, make_session, make_registration
+):
     """A scan by token needs no ORM session: its statements run on a pooled connection, and the
-    session never begins a transaction (the token and the point's rules come from the caches)."""
+    session never begins a transaction (the token and the point's rules come from the caches) —
+    at an entrance, and at a session's door whose room is counted (on SQLite before the lock)."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-    token = badge(forum, ali)
+    session = make_session(
+        forum, needs_booking=False, capacity=1, starts_at=datetime.now(UTC) - timedelta(minutes=5)
+    )
+    room = make_point(forum, name="Salon 3", session=session, counts_exit=True)
+    token, other = badge(forum, ali), badge(forum, make_registration(forum))
     scan(token, door)  # the caches filled
+    scan(token, room)
     begun: list[object] = []
     listener = lambda session, transaction, connection: begun.append(session)  # noqa: E731
     event.listen(Session, "after_begin", listener)
     try:
-        answer = scan(token, door).get_json()
+        answers = [scan(token, door).get_json(), scan(other, room).get_json()]
     finally:
         event.remove(Session, "after_begin", listener)
-    assert answer["outcome"] == "already_in"
+    assert [answer["outcome"] for answer in answers] == ["already_in", "room_full"]
+    assert answers[1]["room"] == {"inside": 1, "capacity": 1}
     assert begun == []
 
 
