@@ -27,11 +27,9 @@ PostgreSQL, and on SQLite the deciding transaction takes the database's write lo
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import uuid as uuid_module
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -60,6 +58,7 @@ from maruf_reg.checkin.answers import (
     window_json,
 )
 from maruf_reg.checkin.points import CheckinError, PointRules, rules
+from maruf_reg.checkin.transaction import Decision, scan_transaction
 from maruf_reg.database import reading, write_intent
 from maruf_reg.errors import N_
 from maruf_reg.extensions import db
@@ -93,7 +92,7 @@ class UuidConflict(CheckinError):
 # --- the scan ----------------------------------------------------------------------------------
 # The scan path runs a handful of statements per request; they are built once, on the tables
 # (Core: no ORM entity loading), and executed with bound values on the decision's connection
-# (`_decision`).
+# (`maruf_reg/checkin/transaction.py`).
 
 _scans = Scan.__table__
 _registrations = Registration.__table__
@@ -134,54 +133,7 @@ _PLACE = select(
 _INSERT = insert(Scan)
 
 
-class _Decision:
-    """The transaction a scan is decided and stored in: on a connection of its own (Core
-    statements need none of the ORM session's bookkeeping: 7 % of a first scan's instructions),
-    or in the ORM session's when the session must take part (`_decision`)."""
-
-    def __init__(self, connection: Connection | None) -> None:
-        self._own = connection
-
-    @property
-    def connection(self) -> Connection:
-        # the session's is asked for each time: after a rollback it is another
-        return self._own if self._own is not None else db.session.connection()
-
-    def run(self, statement: Any, **values: Any) -> Any:
-        return self.connection.execute(statement, values)
-
-    def commit(self) -> None:
-        (self._own if self._own is not None else db.session).commit()
-
-    def rollback(self) -> None:
-        (self._own if self._own is not None else db.session).rollback()
-
-
-def _session_holds_writes() -> bool:
-    """The request's ORM session has a transaction open (after `write_intent()` has ended a reading
-    one: so one with writes of the caller's not yet committed) or changes not yet flushed."""
-    if not db.session.registry.has():
-        return False
-    session = db.session()
-    return session.in_transaction() or bool(session.new or session.dirty or session.deleted)
-
-
-@contextlib.contextmanager
-def _decision(*, forced: bool) -> Iterator[_Decision]:
-    """A scan's transaction (the decision's; on SQLite also the room's count read before it).
-    A forced scan writes its audit entry through the session (`audit.record`), and a caller's
-    writes not yet committed must be seen and committed with the scan (on SQLite a second
-    connection would wait for the caller's own write lock): those are decided in the session's
-    transaction. Every other scan on a connection of its own, given back to the pool at the end
-    (rolled back, and SQLite's write lock let go, if it was not committed)."""
-    if forced or _session_holds_writes():
-        yield _Decision(None)
-        return
-    with db.engine.connect() as connection:
-        yield _Decision(connection)
-
-
-def _stored_answer(decision: _Decision, uuid: str, digest: str) -> str | None:
+def _stored_answer(decision: Decision, uuid: str, digest: str) -> str | None:
     """The answer stored for this uuid; UuidConflict when it was stored for other content."""
     row = decision.run(_STORED, uuid=uuid).first()
     if row is None:
@@ -193,7 +145,7 @@ def _stored_answer(decision: _Decision, uuid: str, digest: str) -> str | None:
     return answer
 
 
-def _holder(decision: _Decision, registration_id: int, forum_id: int) -> Holder | None:
+def _holder(decision: Decision, registration_id: int, forum_id: int) -> Holder | None:
     """The registration and its person, its row locked until the scan is stored (PostgreSQL)."""
     row = decision.run(_HOLDER, registration_id=registration_id, forum_id=forum_id).first()
     if row is None:
@@ -221,7 +173,7 @@ def _previous(admission: Any) -> dict[str, Any]:
     }
 
 
-def _has_place(decision: _Decision, point: PointRules, holder: Holder) -> bool:
+def _has_place(decision: Decision, point: PointRules, holder: Holder) -> bool:
     """A booked seat in the point's session, or a part in it (speakers need no seat)."""
     return bool(
         decision.run(
@@ -242,7 +194,7 @@ class _Verdict:
 
 
 def _judge(
-    decision: _Decision,
+    decision: Decision,
     point: PointRules,
     holder: Holder,
     *,
@@ -349,11 +301,11 @@ def process_scan(
     sqlite = db.engine.dialect.name == "sqlite"
     inside: int | None = None
     if sqlite and _counts_inside(point, direction):
-        with reading(), _decision(forced=False) as counting:
+        with reading(), scan_transaction(forced=False) as counting:
             inside = _people_inside(point, direction, until, counting.connection)
     # The decision runs in a transaction that holds the write lock (SQLite) or the registration's
     # row lock (PostgreSQL) until the scan is stored.
-    with write_intent(), _decision(forced=forced) as decision:
+    with write_intent(), scan_transaction(forced=forced) as decision:
         holder = (
             _holder(decision, registration_id, point.forum_id)
             if registration_id is not None
