@@ -330,7 +330,6 @@ def drive(
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
-    latencies.sort()
     spent: dict[str, float] = {}
     if server and cpu:
         n = max(len(latencies), 1) / 1000
@@ -339,18 +338,24 @@ def drive(
             "pg_ms": (postgres_cpu_seconds() - cpu[1]) / n,
             "client_ms": (time.process_time() - cpu[2]) / n,
         }
+    return {**summary(latencies, elapsed, errors), **spent}
+
+
+def summary(latencies: list[float], elapsed: float, errors: int) -> dict[str, Any]:
+    """Requests over the time spent sending them, and the latencies' percentiles."""
+    latencies = sorted(latencies)
+    n = len(latencies)
 
     def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(len(latencies) * p))]
+        return latencies[min(n - 1, int(n * p))]
 
     return {
-        "n": len(latencies),
-        "rps": len(latencies) / elapsed,
+        "n": n,
+        "rps": n / elapsed,
         "p50": pct(0.50),
         "p95": pct(0.95),
         "p99": pct(0.99),
         "errors": errors,
-        **spent,
         "elapsed": elapsed,
         "latencies": latencies,
     }
@@ -386,23 +391,12 @@ def interleaved(
 def merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
     """One case's slices as one: requests over the time spent sending them, percentiles of all
     the latencies, CPU a request weighed by each slice's requests."""
-    latencies = sorted(value for part in parts for value in part["latencies"])
-    n = len(latencies)
-    elapsed = sum(part["elapsed"] for part in parts)
-
-    def pct(p: float) -> float:
-        return float(latencies[min(n - 1, int(n * p))])
-
-    result: dict[str, Any] = {
-        "n": n,
-        "rps": n / elapsed,
-        "p50": pct(0.50),
-        "p95": pct(0.95),
-        "p99": pct(0.99),
-        "errors": sum(part["errors"] for part in parts),
-        "elapsed": elapsed,
-        "latencies": latencies,
-    }
+    result = summary(
+        [value for part in parts for value in part["latencies"]],
+        sum(part["elapsed"] for part in parts),
+        sum(part["errors"] for part in parts),
+    )
+    n = result["n"]
     for key in ("server_ms", "pg_ms", "client_ms"):
         if all(key in part for part in parts):
             result[key] = sum(part[key] * part["n"] for part in parts) / max(n, 1)

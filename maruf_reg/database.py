@@ -67,6 +67,11 @@ class WriteLockTimeout(Exception):
     """The database's write lock could not be had within WRITE_LOCK_TIMEOUT seconds."""
 
 
+def _has_changes(session: Session) -> bool:
+    """Objects added, changed or deleted in the session and not yet flushed."""
+    return bool(session.new or session.dirty or session.deleted)
+
+
 def end_reading() -> None:
     """End the session's transaction if it has only read: SQLite's write lock (taken by the first
     query of a POST) is let go before slow work that needs no database. A transaction that has
@@ -76,8 +81,17 @@ def end_reading() -> None:
     session = db.session()
     if not session.in_transaction() or session.info.get(_WROTE):
         return
-    if not (session.new or session.dirty or session.deleted):
+    if not _has_changes(session):
         session.commit()
+
+
+def session_holds_writes() -> bool:
+    """After `end_reading()`: the request's session still has a transaction open (so one that has
+    written) or changes not yet flushed, which work on another connection would not see."""
+    if not db.session.registry.has():
+        return False
+    session = db.session()
+    return session.in_transaction() or _has_changes(session)
 
 
 #: set in a session's info once its transaction has written (flush or an ORM-level DML statement)

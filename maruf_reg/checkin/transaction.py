@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from maruf_reg.database import session_holds_writes
 from maruf_reg.extensions import db
 
 
@@ -36,15 +37,6 @@ class Decision:
         (self._own if self._own is not None else db.session).rollback()
 
 
-def _session_holds_writes() -> bool:
-    """The request's ORM session has a transaction open (after `write_intent()` has ended a reading
-    one: so one with writes of the caller's not yet committed) or changes not yet flushed."""
-    if not db.session.registry.has():
-        return False
-    session = db.session()
-    return session.in_transaction() or bool(session.new or session.dirty or session.deleted)
-
-
 @contextlib.contextmanager
 def scan_transaction(*, forced: bool) -> Iterator[Decision]:
     """A scan's transaction (the decision's; on SQLite also the room's count read before it).
@@ -53,7 +45,7 @@ def scan_transaction(*, forced: bool) -> Iterator[Decision]:
     connection would wait for the caller's own write lock): those are decided in the session's
     transaction. Every other scan on a connection of its own, given back to the pool at the end
     (rolled back, and SQLite's write lock let go, if it was not committed)."""
-    if forced or _session_holds_writes():
+    if forced or session_holds_writes():
         yield Decision(None)
         return
     with db.engine.connect() as connection:
